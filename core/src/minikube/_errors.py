@@ -1,0 +1,195 @@
+"""Every reason ID with its exit code, and the whole exception hierarchy.
+
+Exit codes follow minikube's scheme: a category (program 10, resource 20, host 30,
+network 40, driver 50, provider 60, guest 80) plus a kind (0 error, 1 conflict,
+2 timeout, 3 not running, 4 usage, 5 not found, 6 unavailable, 7 permission, 8 config,
+9 unsupported/other).
+
+Exceptions subclass built-ins so callers can catch either::
+
+    MinikubeError (Exception)                      Exiting due to <reason>
+    ├── UsageError (ValueError)                    MK_USAGE
+    │   └── InvalidNameError                       MK_INVALID_NAME
+    ├── ConfigError (ValueError)                   MK_CONFIG_INVALID / GUEST_CONFIG_CORRUPT
+    │   └── ConfigVersionError                     GUEST_CONFIG_NEWER
+    ├── NotFoundError (LookupError)
+    │   ├── MachineNotFoundError                   GUEST_NOT_FOUND
+    │   └── DriverNotFoundError                    DRV_NOT_FOUND
+    ├── RegistryError (LookupError)
+    │   ├── DriverConflictError                    DRV_CONFLICT
+    │   ├── DriverBrokenError                      DRV_PLUGIN_BROKEN (quarantined plugin)
+    │   └── DriverIncompatibleError                DRV_INCOMPATIBLE_API
+    ├── LockedError (TimeoutError)                 GUEST_LOCKED
+    └── DriverError (RuntimeError)                 raised by drivers and the machine layer
+        ├── HostNotRunningError                    GUEST_NOT_RUNNING ("Host is not running")
+        ├── IPNotSetError                          GUEST_NOT_RUNNING ("IP address is not set")
+        └── PluginError                            DRV_PLUGIN_FAILED (external plugin protocol)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason ID as minikube prints it: ``Exiting due to ID: message``."""
+
+    id: str
+    exit_code: int
+    fix: str = ""
+    doc: str = ""
+
+
+_DOC = "https://minikube.sigs.k8s.io/docs/drivers/"
+
+_REASONS = [
+    Reason("MK_FAILURE", 1),
+    Reason("MK_INTERRUPTED", 2),
+    Reason("MK_USAGE", 14),
+    Reason("MK_INVALID_NAME", 14, "Use letters, digits, '-' and '.', starting with a letter or digit."),
+    Reason("MK_CONFIG_INVALID", 18),
+    Reason("INET_DOWNLOAD", 40, "Check the URL and your network, then try again."),
+    Reason("INET_CHECKSUM", 40, "The download did not match its checksum; check the URL's checksum."),
+    Reason("DRV_CONFLICT", 51, "Uninstall one of the distributions: pip uninstall <distribution>"),
+    Reason("DRV_NOT_FOUND", 55),
+    Reason("DRV_NOT_DETECTED", 55, "", _DOC),
+    Reason("DRV_NOT_HEALTHY", 55, "", _DOC),
+    Reason("DRV_UNSUPPORTED_OS", 56, "", _DOC),
+    Reason("DRV_INCOMPATIBLE_API", 56),
+    Reason("DRV_PLUGIN_BROKEN", 58),
+    Reason("DRV_PLUGIN_FAILED", 50),
+    Reason("DRV_PLUGIN_NOT_FOUND", 55),
+    Reason("PR_KVM_USER_PERMISSION", 67, "Run: 'sudo usermod --append --groups libvirt \"$USER\"', then log out and log back in."),
+    Reason("PR_KVM_CAPABILITIES", 69, "Your host does not support KVM virtualization. Ensure that qemu-kvm is installed, and run 'virt-host-validate' to debug the problem"),
+    Reason("PR_KVM_DEVICE_PERMISSION", 67, "Run: chgrp kvm /dev/kvm && chmod 0660 /dev/kvm"),
+    Reason("PR_KVM_NOT_RUNNING", 63, "Start libvirtd: virtlogd -d && libvirtd -d (or: systemctl start libvirtd)"),
+    Reason("PR_HYPERKIT_NOT_ROOT", 67),
+    Reason("PR_HYPERKIT_OLD_PLUGIN", 66),
+    Reason("GUEST_DRIVER_MISMATCH", 81),
+    Reason("GUEST_LOCKED", 82, "Wait for the other minikube command to finish, then try again."),
+    Reason("GUEST_NOT_FOUND", 85),
+    Reason("GUEST_NOT_RUNNING", 83, "Start it with: minikube start"),
+    Reason("GUEST_CONFIG_CORRUPT", 88),
+    Reason("GUEST_CONFIG_NEWER", 88, "Upgrade minikube: pip install -U minikube"),
+    Reason("GUEST_PROVISION", 80),
+    Reason("GUEST_START", 80),
+    Reason("GUEST_STOP", 80),
+    Reason("GUEST_DELETE", 80),
+    Reason("GUEST_STATUS", 80),
+]
+
+REASONS: dict[str, Reason] = {r.id: r for r in _REASONS}
+
+#: Provider reasons are made per driver: PROVIDER_<NAME>_<KIND>.
+_PROVIDER_EXIT = {"NOT_FOUND": 65, "ERROR": 69, "NOT_RUNNING": 63, "OBSOLETE": 66}
+
+
+def reason(reason_id: str) -> Reason:
+    """The Reason for an ID; provider IDs are derived, unknown ones count as errors (69)."""
+    if reason_id in REASONS:
+        return REASONS[reason_id]
+    if reason_id.startswith("PROVIDER_"):
+        for kind, code in _PROVIDER_EXIT.items():
+            if reason_id.endswith("_" + kind):
+                return Reason(reason_id, code)
+    return Reason(reason_id, 69 if reason_id.startswith(("PR_", "PROVIDER_")) else 1)
+
+
+def provider_reason(driver: str, kind: str) -> Reason:
+    """``PROVIDER_KVM2_NOT_FOUND`` and friends, with minikube's exit codes."""
+    return reason(f"PROVIDER_{driver.upper().replace('-', '_')}_{kind}")
+
+
+class MinikubeError(Exception):
+    """Base of every error the CLI reports as ``Exiting due to <ID>: <message>``."""
+
+    default_reason = "MK_FAILURE"
+
+    def __init__(self, message: str, *, reason_id: str | None = None, fix: str | None = None,
+                 doc: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason(reason_id or self.default_reason)
+        self.fix = self.reason.fix if fix is None else fix
+        self.doc = self.reason.doc if doc is None else doc
+
+    @property
+    def exit_code(self) -> int:
+        return self.reason.exit_code
+
+
+class UsageError(MinikubeError, ValueError):
+    default_reason = "MK_USAGE"
+
+
+class InvalidNameError(UsageError):
+    default_reason = "MK_INVALID_NAME"
+
+
+class ConfigError(MinikubeError, ValueError):
+    """A file we keep (or the user edits) is unreadable; the message names the file."""
+
+    default_reason = "GUEST_CONFIG_CORRUPT"
+
+
+class ConfigVersionError(ConfigError):
+    default_reason = "GUEST_CONFIG_NEWER"
+
+
+class NotFoundError(MinikubeError, LookupError):
+    default_reason = "GUEST_NOT_FOUND"
+
+
+class MachineNotFoundError(NotFoundError):
+    default_reason = "GUEST_NOT_FOUND"
+
+
+class DriverNotFoundError(NotFoundError):
+    default_reason = "DRV_NOT_FOUND"
+
+
+class RegistryError(MinikubeError, LookupError):
+    default_reason = "DRV_PLUGIN_BROKEN"
+
+
+class DriverConflictError(RegistryError):
+    default_reason = "DRV_CONFLICT"
+
+
+class DriverBrokenError(RegistryError):
+    default_reason = "DRV_PLUGIN_BROKEN"
+
+
+class DriverIncompatibleError(RegistryError):
+    default_reason = "DRV_INCOMPATIBLE_API"
+
+
+class LockedError(MinikubeError, TimeoutError):
+    default_reason = "GUEST_LOCKED"
+
+
+class DriverError(MinikubeError, RuntimeError):
+    """What a driver raises when an operation fails; drivers may pass their own reason_id."""
+
+    default_reason = "GUEST_PROVISION"
+
+
+class HostNotRunningError(DriverError):
+    default_reason = "GUEST_NOT_RUNNING"
+
+    def __init__(self, message: str = "Host is not running", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+
+
+class IPNotSetError(DriverError):
+    default_reason = "GUEST_NOT_RUNNING"
+
+    def __init__(self, message: str = "IP address is not set", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+
+
+class PluginError(DriverError):
+    """The external plugin process or its protocol failed; the message says how."""
+
+    default_reason = "DRV_PLUGIN_FAILED"

@@ -1,0 +1,134 @@
+"""From a driver name to a working Driver: the catalog, the def, builtin or plugin, its config.
+
+This is where the registry and the machine layer meet: the CLI asks for a driver by name or
+alias, this module checks it (conflicts, API range, quarantine) and makes drivers for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import DriverBrokenError, MinikubeError
+from .config import ClusterConfig
+from .machine import Driver, FlagValues, Machines
+from .registry import Catalog, DriverDef, DriverInfo, load_def, not_found
+
+
+def config_raw(obj: Any) -> bytes:
+    """A config creator's result as the driver's raw JSON."""
+    if obj is None:
+        return b"{}"
+    if isinstance(obj, (bytes, bytearray)):
+        return bytes(obj)
+    if isinstance(obj, Driver):
+        return obj.get_config_raw()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        from .machine import to_json_dict
+
+        return json.dumps(to_json_dict(obj), indent=4).encode()
+    return json.dumps(obj, indent=4).encode()
+
+
+def strict_plugins() -> bool:
+    return os.environ.get("MINIKUBE_STRICT_PLUGINS", "") not in ("", "0", "false")
+
+
+@dataclass
+class Loaded:
+    info: DriverInfo
+    definition: DriverDef
+
+
+class Runtime:
+    """Resolves driver names and makes drivers, importing only the drivers that are used."""
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self._catalog = catalog
+        self._loaded: dict[str, Loaded] = {}
+        self.broken: dict[str, DriverBrokenError] = {}
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = Catalog()
+        return self._catalog
+
+    def info(self, name: str) -> DriverInfo:
+        info = self.catalog.resolve(name)
+        if info is None:
+            raise not_found(name, self.catalog)
+        return info
+
+    def load(self, name: str) -> Loaded:
+        info = self.info(name)
+        if info.name in self._loaded:
+            return self._loaded[info.name]
+        self.catalog.check_usable(info)
+        if info.executable and not info.entry_point:
+            definition = generic_external_def(info)
+        else:
+            try:
+                definition = load_def(info)
+            except DriverBrokenError as e:
+                self.broken[info.name] = e
+                raise
+        loaded = Loaded(info, definition)
+        self._loaded[info.name] = loaded
+        return loaded
+
+    def load_supported(self) -> list[Loaded]:
+        """Every usable driver for this platform; broken ones are quarantined (or fatal if strict)."""
+        out = []
+        for name in self.catalog.names():
+            info = self.catalog.drivers[name]
+            if info.platforms and not info.supported:
+                continue
+            try:
+                loaded = self.load(name)
+            except MinikubeError:
+                if strict_plugins():
+                    raise
+                continue
+            if loaded.definition.supported():
+                out.append(loaded)
+        return out
+
+    def new_driver(self, name: str) -> Driver:
+        d = self.load(name).definition
+        if d.init is not None:
+            return d.init()
+        from .machine.plugin import PluginDriver
+
+        info = self._loaded[d.name].info
+        return PluginDriver.launch(d.name, executable=info.executable or None)
+
+    def machines(self) -> Machines:
+        return Machines(self.new_driver)
+
+    def driver_config(self, name: str, cluster: ClusterConfig, options: dict[str, Any] | None) -> bytes:
+        """Config creator, then the driver's own flags, as the driver will keep them."""
+        d = self.load(name).definition
+        raw = config_raw(d.config(cluster) if d.config else
+                         {"MachineName": cluster.name, "StorePath": cluster.store_path})
+        if not options:
+            return raw
+        driver = self.new_driver(d.name)
+        try:
+            driver.set_config_raw(raw)
+            driver.set_config_from_flags(FlagValues(options))
+            return driver.get_config_raw()
+        finally:
+            driver.close()
+
+
+def generic_external_def(info: DriverInfo) -> DriverDef:
+    """A bare ``docker-machine-driver-<name>`` on PATH, with no Python package behind it."""
+    from .registry import Priority, State
+
+    return DriverDef(name=info.name, init=None, priority=Priority.EXPERIMENTAL,
+                     status=lambda: State(installed=True, healthy=True),
+                     description=f"plugin binary {info.executable}")

@@ -1,0 +1,50 @@
+"""The boot2docker disk: a raw disk whose start is a tar stream the guest formats on first boot.
+
+The guest (boot2docker, the minikube ISO, our tiny ISO) looks for the marker file at the start
+of the disk, extracts the tar (the SSH key), then formats the disk.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+from pathlib import Path
+
+MAGIC = "boot2docker, please format-me"
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes | None, mode: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.mtime = int(time.time())
+    info.mode = mode
+    if data is None:
+        info.type = tarfile.DIRTYPE
+        tar.addfile(info)
+    else:
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+
+def disk_tar(public_key: bytes) -> bytes:
+    """The tar stream: the marker file, ``.ssh/`` (0700) and both authorized_keys files (0644)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        _add(tar, MAGIC, MAGIC.encode(), 0o644)
+        _add(tar, ".ssh", None, 0o700)
+        _add(tar, ".ssh/authorized_keys", public_key, 0o644)
+        _add(tar, ".ssh/authorized_keys2", public_key, 0o644)
+    return buf.getvalue()
+
+
+def write_raw_disk(path: Path, public_key: bytes, size_mb: int) -> None:
+    """Write the tar stream, then grow the file (sparse) to ``size_mb`` MB."""
+    data = disk_tar(public_key)
+    if size_mb * 1024 * 1024 < len(data):
+        raise ValueError(f"disk size {size_mb} MB is smaller than the boot2docker image ({len(data)} bytes)")
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.truncate(size_mb * 1024 * 1024)
+    os.replace(tmp, path)

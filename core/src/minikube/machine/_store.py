@@ -1,0 +1,123 @@
+"""The host store: ``$MINIKUBE_HOME/machines/<name>/config.json``, as libmachine lays it out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import localpath
+from .._errors import ConfigError, ConfigVersionError, LockedError, MachineNotFoundError
+from .._files import ensure_dir, write_atomic
+
+CONFIG_VERSION = 3
+
+
+@dataclass
+class Host:
+    """One machine as saved: its name, driver name and the driver's own raw JSON."""
+
+    name: str
+    driver_name: str
+    driver_raw: bytes = b"{}"
+    host_options: dict[str, Any] = field(default_factory=dict)
+    config_version: int = CONFIG_VERSION
+
+    def to_json(self) -> str:
+        try:
+            driver = json.loads(self.driver_raw or b"{}")
+        except ValueError as e:
+            raise ConfigError(f"driver {self.driver_name!r} produced invalid JSON: {e}") from None
+        doc = {"ConfigVersion": self.config_version, "Driver": driver,
+               "DriverName": self.driver_name, "HostOptions": self.host_options, "Name": self.name}
+        return json.dumps(doc, indent=4) + "\n"
+
+
+def default_host_options(machine_dir: Path) -> dict[str, Any]:
+    return {"Driver": "", "Memory": 0, "Disk": 0,
+            "EngineOptions": None, "SwarmOptions": None,
+            "AuthOptions": {"StorePath": str(machine_dir), "CertDir": str(machine_dir.parent.parent / "certs")}}
+
+
+class HostStore:
+    """Reads and writes host configs atomically, under a per-machine lock."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or localpath.minikube_home()
+
+    @property
+    def machines_dir(self) -> Path:
+        return self.home / "machines"
+
+    def machine_dir(self, name: str) -> Path:
+        return self.machines_dir / localpath.validate_name(name, "machine")
+
+    def config_path(self, name: str) -> Path:
+        return self.machine_dir(name) / "config.json"
+
+    def exists(self, name: str) -> bool:
+        return self.config_path(name).is_file()
+
+    def list(self) -> list[str]:
+        if not self.machines_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.machines_dir.iterdir()
+                      if (p / "config.json").is_file() and localpath.NAME_RE.match(p.name))
+
+    def load(self, name: str) -> Host:
+        path = self.config_path(name)
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            raise MachineNotFoundError(f'machine "{name}" does not exist',
+                                       fix=f"Create it with: minikube start -p {name}") from None
+        recover = f"Delete it with 'minikube delete -p {name}' and start again"
+        try:
+            doc = json.loads(text)
+            if not isinstance(doc, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            raise ConfigError(f"{path} is corrupt: {e}", fix=recover) from None
+        version = doc.get("ConfigVersion", 0)
+        if not isinstance(version, int) or version > CONFIG_VERSION:
+            raise ConfigVersionError(
+                f"{path} has ConfigVersion {version}, newer than this minikube understands ({CONFIG_VERSION})")
+        driver_name = doc.get("DriverName")
+        if not isinstance(driver_name, str) or not driver_name:
+            raise ConfigError(f"{path} is corrupt: no DriverName", fix=recover)
+        return Host(name=doc.get("Name") or name, driver_name=driver_name,
+                    driver_raw=json.dumps(doc.get("Driver") or {}).encode(),
+                    host_options=doc.get("HostOptions") or {}, config_version=CONFIG_VERSION)
+
+    def save(self, host: Host) -> None:
+        ensure_dir(self.machines_dir)
+        ensure_dir(self.machine_dir(host.name))
+        os.chmod(self.machine_dir(host.name), 0o700)
+        write_atomic(self.config_path(host.name), host.to_json(), mode=0o600)
+
+    def remove(self, name: str) -> None:
+        shutil.rmtree(self.machine_dir(name), ignore_errors=True)
+
+    @contextmanager
+    def lock(self, name: str, timeout: float | None = None) -> Iterator[None]:
+        """Serialise work on one machine across processes (filelock)."""
+        from filelock import FileLock, Timeout
+
+        if timeout is None:
+            timeout = float(os.environ.get("MINIKUBE_LOCK_TIMEOUT", "600"))
+        lock_dir = ensure_dir(self.home / "locks")
+        lock = FileLock(str(lock_dir / f"{localpath.validate_name(name, 'machine')}.lock"))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise LockedError(f'another minikube command is working on "{name}" '
+                              f"(waited {timeout:g}s for {lock.lock_file})") from None
+        try:
+            yield
+        finally:
+            lock.release()

@@ -1,0 +1,100 @@
+"""A fake driver that keeps its whole machine in its own config: no VM, no processes.
+
+Its state lives in the driver JSON that the host store saves after every operation, so it
+survives from one ``minikube`` process to the next, like a real VM does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .._errors import DriverError, HostNotRunningError
+from ..config import ClusterConfig
+from ..machine import BaseDriver, BoolFlag, Flag, IntFlag, State, StringFlag, StringSliceFlag, json_field
+from ..machine import DriverOptions
+from ..registry import DriverDef, Priority
+from ..registry import State as Health
+
+
+@dataclass
+class FakeDriver(BaseDriver):
+    state: int = json_field("FakeState", int(State.NONE))
+    cpus: int = json_field("CPU", 1)
+    memory: int = json_field("Memory", 1024)
+    disk_size: int = json_field("DiskSize", 1000)
+    boot2docker_url: str = json_field("Boot2DockerURL", "")
+    label: str = json_field("FakeLabel", "")
+    tags: list[str] = json_field("FakeTags", [])
+    fail_create: bool = json_field("FakeFailCreate", False)
+    exists: bool = json_field("FakeExists", False)
+
+    def driver_name(self) -> str:
+        return "fake"
+
+    def get_create_flags(self) -> list[Flag]:
+        return [StringFlag("fake-label", "A label kept in the driver config", "FAKE_LABEL", ""),
+                StringSliceFlag("fake-tags", "Tags kept in the driver config", "FAKE_TAGS", ()),
+                IntFlag("fake-cpu-count", "CPUs (overrides --cpus)", "FAKE_CPU_COUNT", 0),
+                BoolFlag("fake-fail-create", "Make create fail (for tests)", "FAKE_FAIL_CREATE")]
+
+    def set_config_from_flags(self, options: DriverOptions) -> None:
+        super().set_config_from_flags(options)
+        self.label = options.string("fake-label")
+        self.tags = options.string_slice("fake-tags")
+        self.cpus = options.int("fake-cpu-count") or self.cpus
+        self.fail_create = options.bool("fake-fail-create")
+
+    def _ip(self) -> str:
+        n = hashlib.sha256(self.machine_name.encode()).digest()[0] % 200 + 10
+        return f"192.168.50.{n}"
+
+    def _need(self) -> None:
+        if not self.exists:
+            raise DriverError(f'machine "{self.machine_name}" does not exist', reason_id="GUEST_NOT_FOUND")
+
+    def create(self) -> None:
+        if self.fail_create:
+            raise DriverError("fake create failed as asked (--fake-fail-create)")
+        self.exists = True
+        self.start()
+
+    def start(self) -> None:
+        self._need()
+        self.state = int(State.RUNNING)
+        self.ip_address = self._ip()
+
+    def stop(self) -> None:
+        self._need()
+        self.state = int(State.STOPPED)
+
+    def kill(self) -> None:
+        self._need()
+        self.state = int(State.STOPPED)
+
+    def remove(self) -> None:
+        self.exists = False
+        self.state = int(State.NONE)
+        self.ip_address = ""
+
+    def get_state(self) -> State:
+        return State(self.state) if self.exists else State.NONE
+
+    def get_ip(self) -> str:
+        if self.get_state() != State.RUNNING:
+            raise HostNotRunningError()
+        return super().get_ip()
+
+    def get_ssh_username(self) -> str:
+        return self.ssh_user or "docker"
+
+
+def fake_config(cfg: ClusterConfig) -> FakeDriver:
+    return FakeDriver(machine_name=cfg.name, store_path=cfg.store_path, cpus=cfg.cpus,
+                      memory=cfg.memory, disk_size=cfg.disk_size, boot2docker_url=cfg.minikube_iso)
+
+
+FAKE_DEF = DriverDef(name="fake", config=fake_config, init=FakeDriver,
+                     status=lambda: Health(installed=True, healthy=True, running=True),
+                     default=True, priority=Priority.FALLBACK, platforms=(),
+                     description="A fake driver for tests: no VM, state kept in its config.")

@@ -1,0 +1,1 @@
+"""pytest plugin entry (``pytest11``) for minikube's driver conformance kit."""

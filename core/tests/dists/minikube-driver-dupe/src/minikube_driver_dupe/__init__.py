@@ -1,0 +1,1 @@
+from minikube.testing import FAKE_DEF as DRIVER

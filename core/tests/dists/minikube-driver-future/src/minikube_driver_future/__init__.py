@@ -1,0 +1,3 @@
+from minikube.registry import DriverDef
+from minikube.testing import FakeDriver
+DRIVER = DriverDef(name="future", init=FakeDriver)

@@ -1,0 +1,1 @@
+DRIVER = {"name": "junk"}
