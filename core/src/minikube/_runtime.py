@@ -101,10 +101,14 @@ class Runtime:
         d = self.load(name).definition
         if d.init is not None:
             return d.init()
-        from .machine.plugin import PluginDriver
+        from ._plugin_binary import check_plugin_binary
+        from .machine.plugin import PluginDriver, find_plugin_binary
 
         info = self._loaded[d.name].info
-        return PluginDriver.launch(d.name, executable=info.executable or None)
+        exe = info.executable or find_plugin_binary(d.name)
+        if d.plugin_min_version or d.plugin_setuid:
+            check_plugin_binary(d.name, exe, d.plugin_min_version, d.plugin_setuid)
+        return PluginDriver.launch(d.name, executable=exe)
 
     def machines(self) -> Machines:
         return Machines(self.new_driver)

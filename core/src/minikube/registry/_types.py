@@ -98,6 +98,10 @@ class DriverDef:
     platforms: tuple[str, ...] = ()
     vm: bool = True
     description: str = field(default="", compare=False)
+    #: External drivers only: the plugin binary's minimum ``version`` and whether it must be
+    #: owned by root with the setuid bit (checked on macOS, as for hyperkit).
+    plugin_min_version: str = ""
+    plugin_setuid: bool = False
 
     @property
     def builtin(self) -> bool:
