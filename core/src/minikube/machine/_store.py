@@ -95,9 +95,10 @@ class HostStore:
                     host_options=doc.get("HostOptions") or {}, config_version=CONFIG_VERSION)
 
     def save(self, host: Host) -> None:
+        mdir = self.machine_dir(host.name)  # validates the name before anything is created
         ensure_dir(self.machines_dir)
-        ensure_dir(self.machine_dir(host.name))
-        os.chmod(self.machine_dir(host.name), 0o700)
+        ensure_dir(mdir)
+        os.chmod(mdir, 0o700)
         write_atomic(self.config_path(host.name), host.to_json(), mode=0o600)
 
     def remove(self, name: str) -> None:
@@ -110,8 +111,8 @@ class HostStore:
 
         if timeout is None:
             timeout = float(os.environ.get("MINIKUBE_LOCK_TIMEOUT", "600"))
-        lock_dir = ensure_dir(self.home / "locks")
-        lock = FileLock(str(lock_dir / f"{localpath.validate_name(name, 'machine')}.lock"))
+        localpath.validate_name(name, "machine")
+        lock = FileLock(str(ensure_dir(self.home / "locks") / f"{name}.lock"))
         try:
             lock.acquire(timeout=timeout)
         except Timeout:

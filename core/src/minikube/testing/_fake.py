@@ -7,6 +7,7 @@ survives from one ``minikube`` process to the next, like a real VM does.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from .._errors import DriverError, HostNotRunningError
@@ -28,6 +29,7 @@ class FakeDriver(BaseDriver):
     tags: list[str] = json_field("FakeTags", [])
     fail_create: bool = json_field("FakeFailCreate", False)
     exists: bool = json_field("FakeExists", False)
+    create_delay: int = json_field("FakeCreateDelay", 0)
 
     def driver_name(self) -> str:
         return "fake"
@@ -36,7 +38,8 @@ class FakeDriver(BaseDriver):
         return [StringFlag("fake-label", "A label kept in the driver config", "FAKE_LABEL", ""),
                 StringSliceFlag("fake-tags", "Tags kept in the driver config", "FAKE_TAGS", ()),
                 IntFlag("fake-cpu-count", "CPUs (overrides --cpus)", "FAKE_CPU_COUNT", 0),
-                BoolFlag("fake-fail-create", "Make create fail (for tests)", "FAKE_FAIL_CREATE")]
+                BoolFlag("fake-fail-create", "Make create fail (for tests)", "FAKE_FAIL_CREATE"),
+                IntFlag("fake-create-delay", "Seconds create takes (for tests)", "FAKE_CREATE_DELAY", 0)]
 
     def set_config_from_flags(self, options: DriverOptions) -> None:
         super().set_config_from_flags(options)
@@ -44,6 +47,7 @@ class FakeDriver(BaseDriver):
         self.tags = options.string_slice("fake-tags")
         self.cpus = options.int("fake-cpu-count") or self.cpus
         self.fail_create = options.bool("fake-fail-create")
+        self.create_delay = options.int("fake-create-delay")
 
     def _ip(self) -> str:
         n = hashlib.sha256(self.machine_name.encode()).digest()[0] % 200 + 10
@@ -56,6 +60,7 @@ class FakeDriver(BaseDriver):
     def create(self) -> None:
         if self.fail_create:
             raise DriverError("fake create failed as asked (--fake-fail-create)")
+        time.sleep(self.create_delay)
         self.exists = True
         self.start()
 
