@@ -1,5 +1,8 @@
 """The machine layer: the Python counterpart of docker-machine's libmachine."""
 
+from ._api import DriverFactory, Machines
+from ._b2d import MAGIC as B2D_MAGIC
+from ._b2d import disk_tar, write_raw_disk
 from ._driver import (
     BaseDriver,
     BoolFlag,
@@ -15,9 +18,6 @@ from ._driver import (
     load_json_dict,
     to_json_dict,
 )
-from ._api import DriverFactory, Machines
-from ._b2d import MAGIC as B2D_MAGIC
-from ._b2d import disk_tar, write_raw_disk
 from ._net import mac_from_name, normalize_mac
 from ._poll import wait_for
 from ._ssh import generate_ssh_key

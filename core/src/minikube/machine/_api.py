@@ -123,7 +123,9 @@ class Machines:
         self._run(name, "kill", "GUEST_STOP", lambda h, d: d.kill())
 
     def status(self, name: str) -> State:
-        return State(self._run(name, "status", "GUEST_STATUS", lambda h, d: d.get_state()))  # type: ignore[call-overload]
+        state = self._run(name, "status", "GUEST_STATUS", lambda h, d: d.get_state())
+        assert isinstance(state, State)
+        return state
 
     def ip(self, name: str) -> str:
         def op(host: Host, driver: Driver) -> str:

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from .._errors import ConfigError, IPNotSetError
 
@@ -64,7 +64,7 @@ class BoolFlag:
     env_var: str = ""
 
 
-Flag = Union[StringFlag, StringSliceFlag, IntFlag, BoolFlag]
+Flag = StringFlag | StringSliceFlag | IntFlag | BoolFlag
 
 
 class DriverOptions(Protocol):
@@ -150,7 +150,7 @@ class Driver(ABC):
     def set_config_raw(self, raw: bytes) -> None:
         """Restore from :meth:`get_config_raw` output (``SetConfigRaw``)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release what the driver holds (connections, plugin processes)."""
 
 

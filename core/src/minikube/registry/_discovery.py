@@ -303,9 +303,8 @@ def incompatible_fix(info: DriverInfo) -> str:
 
 def load_def(info: DriverInfo) -> DriverDef:
     """Import one driver through stevedore; a broken plugin raises DriverBrokenError (quarantine)."""
-    from stevedore.named import NamedExtensionManager
-
     import importlib_metadata
+    from stevedore.named import NamedExtensionManager
 
     failures: list[BaseException] = []
     ep = importlib_metadata.EntryPoint(info.name, info.entry_point, GROUP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import concurrent.futures
 from dataclasses import dataclass, field
 
@@ -83,7 +84,7 @@ class Registry:
         return [self._defs[k] for k in sorted(self._defs)]
 
     def available(self, vm_only: bool = False, plat: str | None = None,
-                  timeout: float = HEALTH_TIMEOUT) -> list[DriverState]:
+                  timeout: float = HEALTH_TIMEOUT) -> builtins.list[DriverState]:
         defs = [d for d in self.list() if d.supported(plat) and (d.vm or not vm_only)]
         states = check_all(defs, timeout)
         result = [effective(d, states[d.name]) for d in defs]
