@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from minikube.testing import Venv, Wheelhouse
 
 CORE = Path(__file__).resolve().parents[1]

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DISTS, Minikube, assert_one_line_error
 
 IMPORT_PROBE = """

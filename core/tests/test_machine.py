@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 import tarfile
-import io
 from pathlib import Path
 
 import pytest
-
-from minikube import ConfigError, ConfigVersionError, InvalidNameError, MachineNotFoundError
+from minikube import ConfigError, ConfigVersionError, DriverError, InvalidNameError, MachineNotFoundError
 from minikube.config import ClusterConfig
 from minikube.machine import (
     B2D_MAGIC,
@@ -27,7 +26,6 @@ from minikube.machine import (
     write_raw_disk,
 )
 from minikube.testing import FakeDriver, fake_config
-from minikube import DriverError
 
 
 @pytest.fixture

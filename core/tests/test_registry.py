@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from minikube import DriverConflictError
 from minikube.registry import (
     DriverDef,
