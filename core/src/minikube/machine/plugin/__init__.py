@@ -1,0 +1,48 @@
+"""libmachine's external-driver plugin protocol, wire-compatible with Go's docker-machine.
+
+A driver runs in its own process, ``docker-machine-driver-<name>``, and answers Go's net/rpc
+(gob encoding, HTTP CONNECT handshake) on loopback.  :class:`PluginDriver` is the client side
+(any plugin binary, Go or Python); :func:`serve` turns a Python :class:`~minikube.machine.Driver`
+into such a binary::
+
+    # mydriver/__main__.py, installed as the console script docker-machine-driver-mydriver
+    from minikube.machine.plugin import serve
+    from mydriver import MyDriver
+
+    def main() -> None:
+        serve(MyDriver(), version="v1.2.3", commit="abc123")
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from ._proto import API_VERSION, BANNER
+from ._server import DriverService, run, serve, serve_builtin_from_env
+
+if TYPE_CHECKING:  # the client half (subprocess, weakref...) loads on first use: a plugin
+    from ._client import PluginDriver  # process never needs it, and starts faster without
+    from ._process import find_plugin_binary, plugin_version
+
+_LAZY = {"PluginDriver": "._client", "find_plugin_binary": "._process", "plugin_version": "._process"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "API_VERSION",
+    "BANNER",
+    "DriverService",
+    "PluginDriver",
+    "find_plugin_binary",
+    "plugin_version",
+    "run",
+    "serve",
+    "serve_builtin_from_env",
+]
