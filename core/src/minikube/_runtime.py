@@ -118,15 +118,42 @@ class Runtime:
         d = self.load(name).definition
         raw = config_raw(d.config(cluster) if d.config else
                          {"MachineName": cluster.name, "StorePath": cluster.store_path})
-        if not options:
+        generic = self._loaded[d.name].info.executable and not self._loaded[d.name].info.entry_point
+        if not options and not generic:
             return raw
         driver = self.new_driver(d.name)
         try:
             driver.set_config_raw(raw)
-            driver.set_config_from_flags(FlagValues(options))
+            values = dict(options or {})
+            if generic:
+                values = standard_flag_values(driver.get_create_flags(), cluster, values)
+            driver.set_config_from_flags(FlagValues(values))
             return driver.get_config_raw()
         finally:
             driver.close()
+
+
+#: docker-machine flag-name endings that carry minikube's cluster settings.
+_STANDARD_FLAGS = {"-memory": "memory", "-memory-size": "memory", "-cpu-count": "cpus", "-cpus": "cpus",
+                   "-disk-size": "disk_size", "-boot2docker-url": "minikube_iso"}
+
+
+def standard_flag_values(flags: list[Any], cluster: ClusterConfig, values: dict[str, Any]) -> dict[str, Any]:
+    """For a bare plugin binary: the cluster settings as the standard flags it declares.
+
+    A value the user gave (one that differs from the flag's default) is kept; the swarm keys
+    are always sent, as real docker-machine clients send them.
+    """
+    out = {"swarm-master": False, "swarm-host": "", "swarm-discovery": "", **values}
+    for f in flags:
+        default = getattr(f, "value", False)
+        for suffix, attr in _STANDARD_FLAGS.items():
+            if f.name.endswith(suffix) and out.get(f.name, default) == default:
+                v = getattr(cluster, attr)
+                if v not in ("", 0, None):
+                    out[f.name] = v
+                break
+    return out
 
 
 def generic_external_def(info: DriverInfo) -> DriverDef:
