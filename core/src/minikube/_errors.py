@@ -49,6 +49,8 @@ _REASONS = [
     Reason("MK_USAGE", 14),
     Reason("MK_INVALID_NAME", 14, "Use letters, digits, '-' and '.', starting with a letter or digit."),
     Reason("MK_CONFIG_INVALID", 18),
+    Reason("RSRC_INSUFFICIENT_STORAGE", 26, "Free some disk space, then try again."),
+    Reason("HOST_HOME_PERMISSION", 37, "Check the owner and permissions of $MINIKUBE_HOME (default ~/.minikube)."),
     Reason("INET_DOWNLOAD", 40, "Check the URL and your network, then try again."),
     Reason("INET_CHECKSUM", 40, "The download did not match its checksum; check the URL's checksum."),
     Reason("DRV_CONFLICT", 51, "Uninstall one of the distributions: pip uninstall <distribution>"),
