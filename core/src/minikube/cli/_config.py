@@ -1,4 +1,9 @@
-"""``minikube config set|get|unset|view``: user settings in config.toml."""
+"""``minikube config set|get|unset|view``: user settings in ``$MINIKUBE_HOME/config.toml``.
+
+Keys are the ones in :data:`._settings.KEYS` plus ``drivers.<driver>.<option>`` for a driver's
+own options.  Values are checked before the file is written; a file with a syntax error is
+reported (file and line) and never overwritten.
+"""
 
 from __future__ import annotations
 
@@ -6,77 +11,109 @@ import json
 from typing import Any
 
 from .._errors import UsageError
-from ..config import load_settings, save_settings
+from ..config import save_settings
 from . import _ui
+from ._settings import DRIVERS_TABLE, KEYS, Settings
 
-KEYS = {"driver": str, "cpus": int, "memory": str, "disk-size": str, "iso-url": str, "profile": str}
+
+def _key_list() -> str:
+    return ", ".join(sorted(KEYS)) + f", {DRIVERS_TABLE}.<driver>.<option>"
 
 
 def _split(key: str) -> tuple[str, ...]:
     if key in KEYS:
         return (key,)
-    parts = key.split(".")
-    if len(parts) == 3 and parts[0] == "drivers" and all(parts):
-        return tuple(parts)
-    raise UsageError(f"unknown config key {key!r}; valid keys: {', '.join(sorted(KEYS))}, "
-                     "and drivers.<driver>.<option>")
+    parts = tuple(key.split("."))
+    if len(parts) == 3 and parts[0] == DRIVERS_TABLE and all(parts):
+        return parts
+    raise UsageError(f"unknown config key {key!r}; valid keys: {_key_list()}",
+                     fix="See what each key means with: minikube config --help")
 
 
-def _coerce(key: tuple[str, ...], value: str) -> Any:
-    if len(key) == 1:
-        if KEYS[key[0]] is int:
-            try:
-                return int(value)
-            except ValueError:
-                raise UsageError(f"invalid value {value!r} for {key[0]}: use a whole number") from None
-        return value
-    low = value.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    try:
-        return int(value)
-    except ValueError:
-        return value
+def _checked(path: tuple[str, ...], value: str) -> tuple[tuple[str, ...], Any]:
+    """The value as it will be stored, or a usage error naming the key; driver names are resolved."""
+    from ._settings import parse_value
+
+    if len(path) == 1:
+        key = KEYS[path[0]]
+        parsed = parse_value(key, value, key.name, UsageError)
+        if key.name == "driver":
+            from .._runtime import Runtime
+
+            return path, Runtime().info(value).name  # DRV_NOT_FOUND with "did you mean"
+        return path, value.strip() if key.name in ("memory", "disk-size") else parsed
+    from .._runtime import Runtime
+    from ._flags import coerce_for_config, driver_flags
+
+    rt = Runtime()
+    driver = rt.load(rt.info(path[1]).name).definition.name
+    flags = {f.name: f for f in driver_flags(rt, driver)}
+    if path[2] not in flags:
+        known = ", ".join(sorted(flags)) or "none"
+        raise UsageError(f"the {driver} driver has no option {path[2]!r}; its options: {known}",
+                         fix=f"See them with: minikube drivers info {driver}")
+    return (DRIVERS_TABLE, driver, path[2]), coerce_for_config(flags[path[2]], value, ".".join(path))
 
 
 def run_set(key: str, value: str) -> None:
-    path = _split(key)
-    settings = load_settings()
-    node = settings
+    settings = Settings()  # a broken file stops us here, before anything is written
+    path, stored = _checked(_split(key), value)
+    node = settings.data
     for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = _coerce(path, value)
-    save_settings(settings)
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise UsageError(f"{part} in {settings.path} is not a table; fix the file first")
+        node = child
+    node[path[-1]] = stored
+    save_settings(settings.data, settings.path)
+
+
+def _lookup(settings: Settings, key: str) -> Any:
+    node: Any = settings.data
+    for part in _split(key):
+        if not isinstance(node, dict) or part not in node:
+            raise UsageError(f"{key} is not set in {settings.path}",
+                             fix=f"Set it with: minikube config set {key} <value>")
+        node = node[part]
+    return node
 
 
 def run_get(key: str) -> None:
-    node: Any = load_settings()
-    for part in _split(key):
-        if not isinstance(node, dict) or part not in node:
-            raise UsageError(f"{key} is not set", reason_id="MK_USAGE")
-        node = node[part]
-    _ui.out(str(node))
+    value = _lookup(Settings(), key)
+    _ui.out(json.dumps(value) if isinstance(value, (list, dict, bool)) else str(value))
 
 
 def run_unset(key: str) -> None:
+    settings = Settings()
     path = _split(key)
-    settings = load_settings()
-    node = settings
+    node: Any = settings.data
     for part in path[:-1]:
-        node = node.get(part, {})
-    node.pop(path[-1], None)
-    save_settings(settings)
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or path[-1] not in node:
+        return  # unsetting what is not set is not an error, as in minikube
+    del node[path[-1]]
+    if len(path) == 3 and not settings.data[DRIVERS_TABLE][path[1]]:
+        del settings.data[DRIVERS_TABLE][path[1]]
+        if not settings.data[DRIVERS_TABLE]:
+            del settings.data[DRIVERS_TABLE]
+    save_settings(settings.data, settings.path)
 
 
 def run_view(output: str) -> None:
-    settings = load_settings()
+    settings = Settings()
     if output == "json":
-        _ui.out(json.dumps(settings))
+        _ui.out(json.dumps(settings.data, sort_keys=True))
         return
-    for k, v in sorted(settings.items()):
-        if isinstance(v, dict):
+    for k, v in sorted(settings.data.items()):
+        if k == DRIVERS_TABLE and isinstance(v, dict):
             for drv, opts in sorted(v.items()):
                 for o, val in sorted((opts or {}).items()):
-                    _ui.out(f"- {k}.{drv}.{o}: {val}")
+                    _ui.out(f"- {k}.{drv}.{o}: {json.dumps(val) if isinstance(val, (list, bool)) else val}")
         else:
             _ui.out(f"- {k}: {v}")
+
+
+def keys_help() -> str:
+    lines = [f"  {k.name:<10} {k.help} (env {k.env_var})" for k in KEYS.values()]
+    lines.append(f"  {DRIVERS_TABLE}.<driver>.<option>  A driver's own option (minikube drivers info <driver>)")
+    return "\n".join(lines)

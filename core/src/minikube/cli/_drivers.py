@@ -7,8 +7,9 @@ from typing import Any
 
 from .._errors import MinikubeError
 from .._runtime import Runtime, strict_plugins
-from ..registry import Catalog, DriverInfo, check_all, current_platform
+from ..registry import Catalog, DriverInfo, current_platform
 from . import _ui
+from ._health import check_concurrently
 
 
 def _row(info: DriverInfo) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def _health(rt: Runtime, rows: list[dict[str, Any]]) -> None:
                    default=d.default, supported=d.supported(), platforms=list(d.platforms))
         if d.supported():
             defs[d.name] = d
-    states = check_all(list(defs.values()))
+    states = check_concurrently(list(defs.values()))
     for row in rows:
         if row["name"] in states:
             row["health"] = states[row["name"]].to_dict()
@@ -115,13 +116,11 @@ def run_info(name: str, output: str) -> None:
     if row.get("status") == "broken":
         raise MinikubeError(row["error"], reason_id="DRV_PLUGIN_BROKEN", fix=row["fix"])
     rt.catalog.check_usable(info)
-    flags = []
+    flags: list[dict[str, Any]] = []
     if row.get("supported") is not False:
-        from ._start import driver_flags
+        from ._flags import describe, driver_flags
 
-        flags = [{"name": f.name, "type": type(f).__name__, "usage": f.usage, "env_var": f.env_var,
-                  "default": list(getattr(f, "value", ())) if isinstance(getattr(f, "value", None), tuple)
-                  else getattr(f, "value", False)} for f in driver_flags(rt, info.name)]
+        flags = describe(driver_flags(rt, info.name))
     row["flags"] = flags
     if output == "json":
         _ui.out(json.dumps(row, indent=2))
@@ -135,5 +134,5 @@ def run_info(name: str, output: str) -> None:
         _ui.out(f"! {note}")
     _ui.out("flags:" if flags else "flags:        (none)")
     for f in flags:
-        _ui.out(f"  --{f['name']:<28} {f['type']:<16} {f['usage']} (default {f['default']!r})"
+        _ui.out(f"  --{f['name']:<28} {f['type']:<12} {f['usage']} (default {f['default']!r})"
                 + (f" [env {f['env_var']}]" if f["env_var"] else ""))

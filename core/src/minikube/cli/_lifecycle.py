@@ -1,4 +1,8 @@
-"""stop, delete, status, ip, ssh and profile list."""
+"""stop, delete, status, ip, ssh and profile list.
+
+``status`` and ``ip`` import only the profile's own driver: the catalog is read from the
+discovery index (no imports) and just that driver's entry point is loaded.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +10,78 @@ import json
 import os
 import shutil
 import sys
+from typing import Any
 
 from .. import localpath
-from .._errors import ConfigError, MachineNotFoundError, MinikubeError
+from .._errors import ConfigError, MachineNotFoundError, MinikubeError, UsageError
 from .._runtime import Runtime
-from ..config import list_profiles, load_profile, load_settings
-from ..machine import HostStore, State
+from ..config import list_profiles, load_profile
+from ..machine import HostStore, Machines, State
 from . import _ui
-from ._start import profile_name
+from ._settings import profile_name
+
+#: minikube status's exit code bits: host (1), cluster (2) and Kubernetes (4) not running.
+STATUS_NOT_RUNNING = 7
 
 
-def _name(profile: str | None) -> str:
-    return profile_name(profile, load_settings())
+def _not_found(name: str) -> MachineNotFoundError:
+    return MachineNotFoundError(f'Profile "{name}" not found. Run "minikube profile list" to view all profiles.',
+                                fix=f"To start a cluster, run: minikube start -p {name}")
+
+
+def _existing(profile: str | None) -> tuple[str, Machines]:
+    name = profile_name(profile)
+    machines = Runtime().machines()
+    if not machines.exists(name):
+        raise _not_found(name)
+    return name, machines
 
 
 def run_stop(profile: str | None) -> None:
-    name = _name(profile)
-    rt = Runtime()
-    machines = rt.machines()
-    if not machines.exists(name):
-        raise MachineNotFoundError(f'Profile "{name}" not found. Run "minikube profile list" to view all profiles.',
-                                   fix="To start a cluster, run: minikube start")
+    name, machines = _existing(profile)
     _ui.info(f'* Stopping node "{name}" ...')
-    machines.stop(name)
-    _ui.info(f'* 1 node stopped.')
+    try:
+        with _ui.spinner(f'Stopping "{name}" ...'):
+            machines.stop(name)
+    except KeyboardInterrupt:
+        raise MinikubeError(f'interrupted while stopping "{name}"', reason_id="MK_INTERRUPTED",
+                            fix=f"Run: minikube stop -p {name}") from None
+    _ui.info("* 1 node stopped.")
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+#: What minikube keeps in $MINIKUBE_HOME; --purge removes these and then the directory if empty,
+#: so a MINIKUBE_HOME pointed at a directory with other files in it loses only minikube's.
+HOME_ENTRIES = ("machines", "profiles", "cache", "locks", "certs", "logs", "config.toml")
 
 
 def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
-    names = sorted(set(list_profiles()) | set(HostStore().list())) if all_profiles else [_name(profile)]
+    store = HostStore()
+    everything = sorted(set(list_profiles()) | set(store.list()))
+    names = everything if all_profiles else [profile_name(profile)]
+    if purge and not all_profiles:
+        others = [n for n in everything if n not in names]
+        if others:
+            raise UsageError(f"--purge removes every profile's files, but other profiles exist: {', '.join(others)}",
+                             fix="Delete them all with: minikube delete --all --purge")
+    if all_profiles and not names:
+        _ui.info("* No minikube profile was found.")
     for name in names:
         _delete_one(name)
     if purge:
         home = localpath.minikube_home()
-        shutil.rmtree(home, ignore_errors=True)
-        _ui.info(f"* Removed {home}")
+        for entry in HOME_ENTRIES:
+            path = home / entry
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        try:
+            home.rmdir()
+        except OSError:
+            pass
+        _ui.info(f"* Successfully purged minikube's files from {home}")
 
 
 def _delete_one(name: str) -> None:
@@ -52,82 +94,98 @@ def _delete_one(name: str) -> None:
         return
     _ui.info(f'* Deleting "{name}" ...')
     try:
-        machines.delete(name)
-    except ConfigError as e:
-        # The host config is unreadable: rebuild the driver from the cluster settings, if we can.
-        _ui.warn(f"{e.message}; removing what can be found")
-        driver = None
-        try:
-            cfg = load_profile(name)
-            raw = rt.driver_config(cfg.driver, cfg, None)
-            driver = rt.new_driver(cfg.driver)
-            driver.set_config_raw(raw)
-        except MinikubeError as e2:
-            _ui.warn(f"could not rebuild the driver to remove the VM: {e2.message}")
-            driver = None
-        try:
-            machines.delete(name, driver=driver)
-        except MinikubeError as e3:
-            _ui.warn(f"the driver could not remove the VM: {e3.message}")
-            store.remove(name)
-        finally:
-            if driver is not None:
-                driver.close()
+        with _ui.spinner(f'Deleting "{name}" ...'):
+            _remove_machine(rt, machines, name)
+    except KeyboardInterrupt:
+        raise MinikubeError(f'interrupted while deleting "{name}"', reason_id="MK_INTERRUPTED",
+                            fix=f"Run: minikube delete -p {name}") from None
     shutil.rmtree(pdir, ignore_errors=True)
     _ui.info(f'* Removed all traces of the "{name}" cluster.')
 
 
+def _remove_machine(rt: Runtime, machines: Machines, name: str) -> None:
+    try:
+        machines.delete(name)
+        return
+    except (ConfigError, MinikubeError) as e:
+        if not isinstance(e, ConfigError) and e.reason.id not in ("DRV_NOT_FOUND", "DRV_PLUGIN_BROKEN",
+                                                                   "DRV_CONFLICT", "DRV_INCOMPATIBLE_API"):
+            raise
+        first = e
+    # The host config is unreadable or its driver is gone: rebuild the driver from the cluster
+    # settings if we can, so the VM is still removed; the files go in any case.
+    _ui.warn(f"{first.message}; removing what can be found")
+    driver = None
+    try:
+        cfg = load_profile(name)
+        raw = rt.driver_config(cfg.driver, cfg, None)
+        driver = rt.new_driver(cfg.driver)
+        driver.set_config_raw(raw)
+    except MinikubeError as e2:
+        _ui.warn(f"could not rebuild the driver to remove the VM: {e2.message}")
+        driver = None
+    try:
+        if driver is not None:
+            machines.delete(name, driver=driver)
+    except MinikubeError as e3:
+        _ui.warn(f"the driver could not remove the VM: {e3.message}")
+    finally:
+        if driver is not None:
+            driver.close()
+        machines.store.remove(name)
+
+
+# --- status, ip, ssh ---------------------------------------------------------------------------
+
 def run_status(profile: str | None, output: str) -> None:
-    name = _name(profile)
-    rt = Runtime()
-    machines = rt.machines()
-    if not machines.exists(name):
-        raise MachineNotFoundError(f'Profile "{name}" not found. Run "minikube profile list" to view all profiles.',
-                                   fix="To start a cluster, run: minikube start")
+    name, machines = _existing(profile)
     state = machines.status(name)
     host = str(state) or "Nonexistent"
     if output == "json":
         _ui.out(json.dumps({"Name": name, "Host": host, "Driver": machines.load(name).driver_name}))
     else:
         _ui.out(f"{name}\ntype: Control Plane\nhost: {host}")
-    raise SystemExit(0 if state == State.RUNNING else 7)
+    raise SystemExit(0 if state == State.RUNNING else STATUS_NOT_RUNNING)
 
 
 def run_ip(profile: str | None) -> None:
-    name = _name(profile)
-    rt = Runtime()
-    machines = rt.machines()
-    if not machines.exists(name):
-        raise MachineNotFoundError(f'Profile "{name}" not found.', fix="To start a cluster, run: minikube start")
-    _ui.out(machines.ip(name))
+    name, machines = _existing(profile)
+    try:
+        _ui.out(machines.ip(name))
+    except MinikubeError as e:
+        if e.reason.id == "GUEST_NOT_RUNNING":
+            e.fix = f"Start it with: minikube start -p {name}"
+        raise
 
 
 def run_ssh(profile: str | None, command: list[str]) -> None:
-    name = _name(profile)
-    machines = Runtime().machines()
-    if not machines.exists(name):
-        raise MachineNotFoundError(f'Profile "{name}" not found.', fix="To start a cluster, run: minikube start")
+    name, machines = _existing(profile)
     host, port, user, key = machines.ssh_target(name)
     ssh = shutil.which("ssh")
     if ssh is None:
-        raise MinikubeError("ssh not found", fix="Install OpenSSH's client (Debian: apt-get install openssh-client)")
+        raise MinikubeError("ssh not found", reason_id="MK_FAILURE",
+                            fix="Install OpenSSH's client (Debian: apt-get install openssh-client)")
     if command and command[0] == "--":
         command = command[1:]
     argv = [ssh, "-i", key, "-p", str(port), "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
             f"{user}@{host}", *command]
     sys.stdout.flush()
+    sys.stderr.flush()
     os.execv(ssh, argv)
 
+
+# --- profile list ------------------------------------------------------------------------------
 
 def run_profile_list(output: str) -> None:
     rt = Runtime()
     machines = rt.machines()
-    valid, invalid = [], []
+    valid: list[dict[str, Any]] = []
+    invalid: list[dict[str, Any]] = []
     for name in sorted(set(list_profiles()) | set(machines.store.list())):
         try:
             cfg = load_profile(name)
-            state = str(machines.status(name)) if machines.exists(name) else "Nonexistent"
+            state = str(machines.status(name)) or "Nonexistent" if machines.exists(name) else "Nonexistent"
             valid.append({"Name": name, "Status": state, "Driver": cfg.driver,
                           "Config": json.loads(cfg.to_json())})
         except MinikubeError as e:
@@ -136,10 +194,11 @@ def run_profile_list(output: str) -> None:
         _ui.out(json.dumps({"invalid": invalid, "valid": valid}))
         return
     if not valid and not invalid:
-        _ui.info('* No minikube profile was found.')
+        _ui.info("* No minikube profile was found.")
         return
-    _ui.out(f"{'PROFILE':<20} {'DRIVER':<14} {'STATUS':<12}")
+    _ui.out(f"{'PROFILE':<20} {'DRIVER':<14} {'STATUS':<12} {'CPUS':<5} {'MEMORY':<8}")
     for p in valid:
-        _ui.out(f"{p['Name']:<20} {p['Driver']:<14} {p['Status']:<12}")
+        c = p["Config"]
+        _ui.out(f"{p['Name']:<20} {p['Driver']:<14} {p['Status']:<12} {c['CPUs']:<5} {c['Memory']:<8}".rstrip())
     for p in invalid:
         _ui.out(f"{p['Name']:<20} {'?':<14} {'Invalid':<12} {p['Error']}")

@@ -1,14 +1,23 @@
-"""The typer app: every command's options, with bodies in sibling modules imported on use."""
+"""The typer app: every command's options, with bodies in sibling modules imported on use.
+
+So ``minikube --help``, ``status`` and ``ip`` import no driver but the one they act on, and
+shell completion (typer's) of driver and profile names reads names only.  Every error a user
+can cause ends as one ``Exiting due to <ID>: <message>`` line with minikube's exit code: usage
+errors from click included, tracebacks never (``-v 2`` shows one for an internal error).
+"""
 
 from __future__ import annotations
 
+import enum
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from .._errors import MinikubeError, UsageError
 from .._version import __version__
+from ._config import keys_help
 
 app = typer.Typer(
     name="minikube",
@@ -17,16 +26,22 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
     add_completion=True,
+    rich_markup_mode=None,
 )
-drivers_app = typer.Typer(help="List and inspect the installed drivers.", no_args_is_help=True)
-profile_app = typer.Typer(help="Profiles (clusters) on this machine.", no_args_is_help=True)
-config_app = typer.Typer(help="User settings in $MINIKUBE_HOME/config.toml.", no_args_is_help=True)
+drivers_app = typer.Typer(help="List and inspect the installed drivers.", no_args_is_help=True,
+                          rich_markup_mode=None)
+profile_app = typer.Typer(help="Profiles (clusters) on this machine.", no_args_is_help=True, rich_markup_mode=None)
+config_app = typer.Typer(
+    help="User settings in $MINIKUBE_HOME/config.toml.\n\nPrecedence: command-line flags, then MINIKUBE_* "
+         "environment variables, then config.toml, then defaults.\n\nKeys:\n\n" + keys_help(),
+    no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(drivers_app, name="drivers")
 app.add_typer(profile_app, name="profile")
 app.add_typer(config_app, name="config")
 
 
 def _complete_drivers(incomplete: str) -> list[str]:
+    """Names and aliases from the discovery index: no driver is imported."""
     from ..registry import Catalog
 
     return [n for n in Catalog().all_names() if n.startswith(incomplete)]
@@ -38,10 +53,17 @@ def _complete_profiles(incomplete: str) -> list[str]:
     return [n for n in list_profiles() if n.startswith(incomplete)]
 
 
-Profile = Annotated[Optional[str], typer.Option(
-    "--profile", "-p", help="The profile (cluster) name.", envvar="MINIKUBE_PROFILE",
+Profile = Annotated[str | None, typer.Option(
+    "--profile", "-p", help="The profile (cluster) name [env MINIKUBE_PROFILE; config: profile].",
     autocompletion=_complete_profiles, show_default="minikube")]
-Output = Annotated[str, typer.Option("--output", "-o", help="Output format: text or json.")]
+class OutputFormat(str, enum.Enum):
+    """``-o``: people read text; scripts read JSON (shapes documented in the README)."""
+
+    text = "text"
+    json = "json"
+
+
+Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.")]
 
 
 def _version_cb(value: bool) -> None:
@@ -54,16 +76,16 @@ def _version_cb(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
                                           callback=_version_cb, is_eager=True)] = False,
-    verbose: Annotated[int, typer.Option("--v", "-v", help="Log verbosity (driver logs at 1+).")] = 0,
+    verbose: Annotated[int, typer.Option("--v", "-v", help="Log verbosity: 1 info, 2 debug (driver logs "
+                                                            "included); allowed anywhere on the line.")] = 0,
     alsologtostderr: Annotated[bool, typer.Option("--alsologtostderr",
                                                   help="Log to stderr (driver logs included).")] = False,
 ) -> None:
     """minikube: local virtual machines through pluggable drivers."""
-    if verbose or alsologtostderr:
-        import logging
+    if verbose or alsologtostderr:  # only when called as a library: main() takes them off first
+        from ._ui import setup_logging
 
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
-                            format="I %(name)s] %(message)s", stream=sys.stderr)
+        setup_logging(verbose, alsologtostderr)
 
 
 @app.command("version")
@@ -77,21 +99,27 @@ def version_cmd() -> None:
 def start(
     ctx: typer.Context,
     profile: Profile = None,
-    driver: Annotated[Optional[str], typer.Option("--driver", "-d", help="Driver to use.",
-                                                  autocompletion=_complete_drivers)] = None,
-    cpus: Annotated[Optional[str], typer.Option("--cpus", help="Number of CPUs.")] = None,
-    memory: Annotated[Optional[str], typer.Option("--memory", help="Memory, e.g. 2048, 2g, 2048mb.")] = None,
-    disk_size: Annotated[Optional[str], typer.Option("--disk-size", help="Disk size, e.g. 20000mb, 20g.")] = None,
-    iso_url: Annotated[Optional[str], typer.Option("--iso-url", help="Boot image: path, file://, http(s)://.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Carry on past failed driver checks.")] = False,
+    driver: Annotated[str | None, typer.Option(
+        "--driver", "-d", help="Driver to use [env MINIKUBE_DRIVER; config: driver].",
+        autocompletion=_complete_drivers)] = None,
+    cpus: Annotated[str | None, typer.Option("--cpus", help="Number of CPUs [default: 2].")] = None,
+    memory: Annotated[str | None, typer.Option(
+        "--memory", help="Memory: 4096, 4096mb, 4g [default: 2048mb].")] = None,
+    disk_size: Annotated[str | None, typer.Option(
+        "--disk-size", help="Disk size: 20000mb, 20g [default: 20000mb].")] = None,
+    iso_url: Annotated[str | None, typer.Option(
+        "--iso-url", help="Boot image: a path, file://, http(s):// (with ?checksum=sha256:<hex>).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Carry on past failed driver health checks.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say why each driver was picked or not.")] = False,
-    show_help: Annotated[bool, typer.Option("--help", "-h", help="Show this message (and the driver's flags).")] = False,
+    want_help: Annotated[bool, typer.Option("--help", "-h", help="Show this message, and the driver's own "
+                                                                  "options with --driver.")] = False,
 ) -> None:
-    """Start a machine (create it the first time)."""
+    """Start a machine (create it the first time). The chosen driver's own options
+    (minikube start --driver=NAME --help) are accepted too."""
     from ._start import run_start
 
     run_start(ctx, profile=profile, driver=driver, cpus=cpus, memory=memory, disk_size=disk_size,
-              iso_url=iso_url, force=force, explain=explain, show_help=show_help)
+              iso_url=iso_url, force=force, explain=explain, want_help=want_help)
 
 
 @app.command()
@@ -106,7 +134,7 @@ def stop(profile: Profile = None) -> None:
 def delete(
     profile: Profile = None,
     all_profiles: Annotated[bool, typer.Option("--all", help="Delete every profile.")] = False,
-    purge: Annotated[bool, typer.Option("--purge", help="Also remove $MINIKUBE_HOME.")] = False,
+    purge: Annotated[bool, typer.Option("--purge", help="Also remove minikube's files from $MINIKUBE_HOME.")] = False,
 ) -> None:
     """Delete a machine and everything minikube keeps for it."""
     from ._lifecycle import run_delete
@@ -115,11 +143,11 @@ def delete(
 
 
 @app.command()
-def status(profile: Profile = None, output: Output = "text") -> None:
-    """Show a machine's state (exit code 0 when running, 7 when stopped, 85 when absent)."""
+def status(profile: Profile = None, output: Output = OutputFormat.text) -> None:
+    """Show a machine's state (exit code 0 when running, 7 when not, 85 when there is none)."""
     from ._lifecycle import run_status
 
-    run_status(profile, output)
+    run_status(profile, output.value)
 
 
 @app.command()
@@ -139,34 +167,34 @@ def ssh(ctx: typer.Context, profile: Profile = None) -> None:
 
 
 @profile_app.command("list")
-def profile_list(output: Output = "text") -> None:
+def profile_list(output: Output = OutputFormat.text) -> None:
     """List profiles with their driver and state."""
     from ._lifecycle import run_profile_list
 
-    run_profile_list(output)
+    run_profile_list(output.value)
 
 
 @drivers_app.command("list")
 def drivers_list(
-    output: Output = "text",
+    output: Output = OutputFormat.text,
     health: Annotated[bool, typer.Option("--health", help="Load each driver and run its health check.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Rescan installed distributions.")] = False,
 ) -> None:
     """List installed drivers without importing them (--health loads them)."""
     from ._drivers import run_list
 
-    run_list(output, health, refresh)
+    run_list(output.value, health, refresh)
 
 
 @drivers_app.command("info")
 def drivers_info(
     name: Annotated[str, typer.Argument(autocompletion=_complete_drivers)],
-    output: Output = "text",
+    output: Output = OutputFormat.text,
 ) -> None:
-    """One driver in detail: metadata, health and its flags."""
+    """One driver in detail: metadata, health and its own options (flags)."""
     from ._drivers import run_info
 
-    run_info(name, output)
+    run_info(name, output.value)
 
 
 @config_app.command("set")
@@ -194,31 +222,120 @@ def config_unset(key: str) -> None:
 
 
 @config_app.command("view")
-def config_view(output: Output = "text") -> None:
+def config_view(output: Output = OutputFormat.text) -> None:
     """Show every user setting."""
     from ._config import run_view
 
-    run_view(output)
+    run_view(output.value)
 
 
-def main() -> None:
+# --- the console script ------------------------------------------------------------------------
+
+def split_global_flags(args: list[str]) -> tuple[list[str], int, bool]:
+    """Take ``-v N``/``--v=N``/``-vN`` and ``--alsologtostderr`` from anywhere before ``--``,
+    as minikube's persistent flags, so ``minikube start --alsologtostderr`` works too."""
+    rest: list[str] = []
+    verbosity, also = 0, False
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest.extend(args[i:])
+            break
+        if a == "--alsologtostderr" or a.startswith("--alsologtostderr="):
+            also = a.partition("=")[2].lower() not in ("false", "0", "no")
+        elif a in ("-v", "--v") or a.startswith(("--v=", "-v=")) or (a.startswith("-v") and a[2:].isdigit()):
+            if a in ("-v", "--v"):
+                i += 1
+                value = args[i] if i < len(args) else ""
+            else:
+                value = a.split("=", 1)[1] if "=" in a else a[2:]
+            if not value.isdigit():
+                raise UsageError(f"invalid value {value!r} for -v: use a whole number (0, 1 or 2)")
+            verbosity = int(value)
+        else:
+            rest.append(a)
+        i += 1
+    return rest, verbosity, also
+
+
+def main(argv: list[str] | None = None) -> None:
     """Console-script entry: plugin server mode first, then the CLI with minikube's errors."""
     if os.environ.get("MACHINE_PLUGIN_TOKEN") and os.environ.get("MACHINE_PLUGIN_DRIVER_NAME"):
         from ._serve import serve_builtin
 
         serve_builtin(os.environ["MACHINE_PLUGIN_DRIVER_NAME"])
         return
-    from .._errors import MinikubeError
+    from . import _ui
 
     try:
-        app()
+        args, verbosity, also = split_global_flags(list(sys.argv[1:] if argv is None else argv))
     except MinikubeError as e:
-        from ._ui import report
+        raise SystemExit(_ui.report(e)) from None
+    _ui.setup_logging(verbosity, also)
+    raise SystemExit(run(args))
 
-        raise SystemExit(report(e)) from None
-    except KeyboardInterrupt:
-        from .._errors import MinikubeError as ME
-        from ._ui import report
 
-        raise SystemExit(report(ME("interrupted", reason_id="MK_INTERRUPTED",
-                                   fix="Run the same command again; `minikube delete` cleans up a half-made machine."))) from None
+def _interrupted() -> int:
+    from ._ui import report
+
+    sys.stderr.write("\n")
+    return report(MinikubeError("interrupted (Ctrl-C)", reason_id="MK_INTERRUPTED",
+                                fix="Run the same command again; `minikube delete` removes a half-made machine."))
+
+
+def _click_errors() -> tuple[type[Exception], type[Exception], type[Exception] | None]:
+    """click's UsageError, ClickException and NoArgsIsHelpError, from the click typer uses
+    (newer typers vendor their own copy, older ones use click itself)."""
+    mro = typer.BadParameter.__mro__
+    usage = next(c for c in mro if c.__name__ == "UsageError")
+    click_exc = next(c for c in mro if c.__name__ == "ClickException")
+    no_args = getattr(sys.modules[usage.__module__], "NoArgsIsHelpError", None)
+    return usage, click_exc, no_args
+
+
+def run(args: list[str]) -> int:
+    """Run the app without click's standalone mode, so every error is reported minikube's way."""
+    from . import _ui
+
+    click_usage, click_exception, no_args = _click_errors()
+    try:
+        rv = app(args=args, prog_name="minikube", standalone_mode=False)
+    except MinikubeError as e:
+        return _ui.report(e)
+    except (typer.Abort, KeyboardInterrupt):
+        return _interrupted()
+    except click_exception as e:
+        ctx = getattr(e, "ctx", None)
+        if no_args is not None and isinstance(e, no_args) and ctx is not None:
+            typer.echo(ctx.get_help())
+            return 0
+        message = e.format_message()  # type: ignore[attr-defined]
+        if isinstance(e, click_usage):
+            where = ctx.command_path if ctx is not None else "minikube"
+            return _ui.report(UsageError(message, fix=f"See: {where} --help"))
+        return _ui.report(MinikubeError(message))
+    except OSError as e:
+        return _ui.report(_os_error(e))
+    except Exception as e:  # noqa: BLE001 - a bug must still end in one clear line
+        import logging
+
+        logging.getLogger("minikube.cli").debug("internal error", exc_info=True)  # -v 2 shows where
+        return _ui.report(MinikubeError(f"internal error: {type(e).__name__}: {e}", reason_id="MK_FAILURE",
+                                        fix="Run again with -v 2 to see where, and report it"))
+    if rv == 130:  # typer turns Ctrl-C outside our own handlers into Exit(130)
+        return _interrupted()
+    return rv if isinstance(rv, int) else 0
+
+
+def _os_error(e: OSError) -> MinikubeError:
+    import errno
+
+    where = f": {e.filename}" if e.filename else ""
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return MinikubeError(f"{e.strerror}{where}", reason_id="HOST_HOME_PERMISSION",
+                             fix="Check the ownership and permissions of $MINIKUBE_HOME (default ~/.minikube)")
+    if e.errno == errno.ENOSPC:
+        return MinikubeError(f"{e.strerror}{where}", reason_id="RSRC_INSUFFICIENT_STORAGE",
+                             fix="Free some disk space, then try again")
+    return MinikubeError(f"{e.strerror or e}{where}", reason_id="MK_FAILURE")

@@ -1,46 +1,108 @@
-"""Choosing and validating the driver, exactly as minikube's ``start`` does (SPEC section 2)."""
+"""Choosing and validating the driver, as minikube's ``start`` does (SPEC section 2).
+
+Order: the existing profile's driver, then ``--driver`` (or ``MINIKUBE_DRIVER``), then the
+configured driver, then auto-selection by health and priority.  The chosen driver is then
+validated: supported here, needs improvement, obsolete, not installed, unhealthy or not
+running, each with minikube's message, reason ID and exit code.  Beyond minikube: unknown names
+get "did you mean" and the pip package to install, broken plugins are quarantined (listed, never
+picked), and ``--explain`` says why each driver was picked, rejected or left as an alternate.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
-from .._errors import MinikubeError, UsageError, provider_reason
-from .._runtime import Loaded, Runtime
-from ..registry import DriverState, Priority, State, check_all, current_platform, suggest
+from .._errors import REASONS, MinikubeError, Reason, provider_reason
+from .._runtime import Loaded, Runtime, strict_plugins
+from ..registry import DriverState, Priority, State, current_platform, suggest
 from . import _ui
+from ._health import check_concurrently
+from ._settings import Resolved
+
+log = logging.getLogger("minikube.cli")
+
+DRIVERS_DOC = "https://minikube.sigs.k8s.io/docs/drivers/"
 
 
 @dataclass
 class Choice:
-    name: str
+    name: str  # the canonical driver name (an alias resolved)
     loaded: Loaded
-    how: str  # "existing profile", "user configuration", "configured default", "auto"
+    how: str  # "existing profile", "user configuration" or "auto"
+    state: State = field(default_factory=State)
 
 
-def choose(rt: Runtime, *, profile: str, requested: str | None, existing: str | None,
-           configured: str | None, explain: bool = False, force: bool = False) -> Choice:
+def _canonical(rt: Runtime, name: str) -> str:
+    info = rt.catalog.resolve(name)
+    return info.name if info is not None else name
+
+
+def choose(rt: Runtime, *, profile: str, requested: Resolved, existing: str | None,
+           explain: bool = False, force: bool = False) -> Choice:
+    """``requested`` is the driver setting with its source: a flag, the environment, config.toml or none."""
+    explicit = requested.value if requested.source not in ("config.toml", "default") else None
     if existing:
-        if requested and rt.info(requested).name != rt.info(existing).name:
+        if explicit and _canonical(rt, explicit) != _canonical(rt, existing):
             raise MinikubeError(
                 f'The existing "{profile}" cluster was created using the "{existing}" driver, '
-                f'which is incompatible with requested "{requested}" driver.',
+                f'which is incompatible with requested "{explicit}" driver.',
                 reason_id="GUEST_DRIVER_MISMATCH",
-                fix=f"Delete the existing cluster (minikube delete) or use the {existing} driver "
-                    f"(minikube start --driver={existing})")
+                fix=f"Delete the existing '{profile}' cluster using: 'minikube delete -p {profile}', or start "
+                    f"the existing '{profile}' cluster using: 'minikube start -p {profile} --driver={existing}'")
+        if requested.value and requested.source == "config.toml" and _canonical(rt, requested.value) != _canonical(rt, existing):
+            log.info("configured driver %s ignored: profile %s uses %s", requested.value, profile, existing)
         _ui.info(f"* Using the {existing} driver based on existing profile")
-        return Choice(existing, validate(rt, existing, force), "existing profile")
-    if requested:
-        _ui.info(f"* Using the {rt.info(requested).name} driver based on user configuration")
-        return Choice(requested, validate(rt, requested, force), "user configuration")
-    if configured:
-        _ui.info(f"* Using the {configured} driver based on the configured default")
-        return Choice(configured, validate(rt, configured, force), "configured default")
+        return _validated(rt, existing, "existing profile", f'the "{profile}" profile was made with it',
+                          explain, force)
+    if requested.value:
+        name = rt.info(requested.value).name  # DRV_NOT_FOUND with "did you mean" before anything else
+        _ui.info(f"* Using the {name} driver based on user configuration")
+        origin = "config.toml" if requested.source == "config.toml" else f"{requested.source} {requested.value}"
+        return _validated(rt, requested.value, "user configuration", f"requested by {origin}", explain, force)
     return auto_select(rt, explain)
 
 
+def _validated(rt: Runtime, name: str, how: str, why: str, explain: bool, force: bool) -> Choice:
+    if explain:
+        _ui.info("* Driver choice (--explain):")
+        _ui.info(f"  - {_canonical(rt, name)}: picked: {why}; auto-selection was not needed")
+    loaded, st = validate(rt, name, force=force, explain=explain)
+    return Choice(loaded.definition.name, loaded, how, st)
+
+
+# --- auto-selection -----------------------------------------------------------------------------
+
+@dataclass
+class _Quarantined:
+    name: str
+    message: str
+    fix: str
+
+
 def auto_select(rt: Runtime, explain: bool) -> Choice:
-    loaded = {ld.definition.name: ld for ld in rt.load_supported()}
-    states = check_all([ld.definition for ld in loaded.values()])
+    """minikube's Suggest over every supported driver, health checks all at once."""
+    plat = current_platform()
+    loaded: dict[str, Loaded] = {}
+    quarantined: list[_Quarantined] = []
+    unsupported: list[str] = []
+    for name in rt.catalog.names():
+        info = rt.catalog.drivers[name]
+        if info.platforms and not info.supported:
+            unsupported.append(name)
+            continue
+        try:
+            ld = rt.load(name)
+        except MinikubeError as e:
+            if strict_plugins():
+                raise
+            quarantined.append(_Quarantined(name, e.message, e.fix))
+            continue
+        if ld.definition.supported(plat):
+            loaded[ld.definition.name] = ld
+        else:
+            unsupported.append(name)
+    states = check_concurrently([ld.definition for ld in loaded.values()])
     options = []
     for name, ld in loaded.items():
         d, st = ld.definition, states[name]
@@ -49,103 +111,124 @@ def auto_select(rt: Runtime, explain: bool) -> Choice:
     options.sort(key=lambda o: (-o.priority, o.name))
     s = suggest(options)
     if explain:
-        _explain(rt, s.pick, options)
+        _explain(s.pick, options, quarantined, unsupported, plat)
     if s.pick is None:
-        installed = [o for o in s.rejects if o.state.installed]
-        _ui.info("* Unable to pick a default driver. Here is what was considered, in preference order:")
-        for o in installed:
-            _ui.info(f"  - {o.name}: {o.rejection}")
-            if o.suggestion:
-                _ui.info(f"    {o.name}: Suggestion: {o.suggestion}")
-        missing = [o for o in s.rejects if not o.state.installed]
-        if missing:
-            _ui.info("* Alternatively you could install one of these drivers:")
-            for o in missing:
-                _ui.info(f"  - {o.name}: {o.rejection}")
-        if installed:
-            raise MinikubeError("Found driver(s) but none were healthy. See above for suggestions "
-                                "how to fix installed drivers.", reason_id="DRV_NOT_HEALTHY")
-        raise MinikubeError("No possible driver was detected. Try specifying --driver, or see "
-                            "https://minikube.sigs.k8s.io/docs/start/", reason_id="DRV_NOT_DETECTED",
-                            fix="Install a driver: pip install minikube-driver-kvm2")
+        _report_no_pick(s.rejects, s.alternates, quarantined)
+    assert s.pick is not None
     alts = [o.name for o in s.alternates]
     _ui.info(f"* Automatically selected the {s.pick.name} driver"
              + (f". Other choices: {', '.join(alts)}" if alts else ""))
-    _report_needs_improvement(s.pick.name, s.pick.state)
-    return Choice(s.pick.name, loaded[s.pick.name], "auto")
+    _needs_improvement(s.pick.name, s.pick.state)
+    return Choice(s.pick.name, loaded[s.pick.name], "auto", s.pick.state)
 
 
-def _explain(rt: Runtime, pick: DriverState | None, options: list[DriverState]) -> None:
-    _ui.info("* Drivers considered, in preference order:")
+def _report_no_pick(rejects: list[DriverState], alternates: list[DriverState],
+                    quarantined: list[_Quarantined]) -> None:
+    installed = [o for o in rejects if o.state.installed]
+    missing = [o for o in rejects if not o.state.installed]
+    _ui.info("* Unable to pick a default driver. Here is what was considered, in preference order:")
+    for o in installed:
+        _ui.info(f"  - {o.name}: {o.rejection}")
+        if o.suggestion:
+            _ui.info(f"    {o.name}: Suggestion: {o.suggestion}")
+    for o in alternates:
+        _ui.info(f"  - {o.name}: installed, but {o.rejection}; use it with: minikube start --driver={o.name}")
+    for q in quarantined:
+        _ui.info(f"  - {q.name}: Broken (quarantined): {q.message}")
+        if q.fix:
+            _ui.info(f"    {q.name}: Suggestion: {q.fix}")
+    if missing:
+        _ui.info("* Alternatively you could install one of these drivers:")
+        for o in missing:
+            _ui.info(f"  - {o.name}: {o.rejection}")
+            if o.suggestion or o.state.fix:
+                _ui.info(f"    {o.name}: Suggestion: {o.suggestion or o.state.fix}")
+    if installed:
+        raise MinikubeError("Found driver(s) but none were healthy. See above for suggestions how to fix "
+                            "installed drivers.", reason_id="DRV_NOT_HEALTHY")
+    raise MinikubeError("No possible driver was detected. Try specifying --driver, or see "
+                        "https://minikube.sigs.k8s.io/docs/start/", reason_id="DRV_NOT_DETECTED",
+                        fix="Install a driver, e.g.: pip install minikube-driver-kvm2")
+
+
+def _explain(pick: DriverState | None, options: list[DriverState], quarantined: list[_Quarantined],
+             unsupported: list[str], plat: str) -> None:
+    _ui.info("* Drivers considered, in preference order (--explain):")
     for o in options:
-        verdict = "picked" if o is pick else (o.rejection or "alternate")
-        _ui.info(f"  - {o.name} (priority {o.priority.label}, default {o.default}): {verdict}")
-    for name, err in rt.broken.items():
-        _ui.info(f"  - {name}: quarantined: {err.message}")
-    skipped = [i.name for i in rt.catalog.drivers.values() if i.platforms and not i.supported]
-    if skipped:
-        _ui.info(f"  - not supported on {current_platform()}: {', '.join(skipped)}")
+        head = f"  - {o.name} (priority {o.priority.label}, {'default' if o.default else 'not default'})"
+        if o is pick:
+            verdict = "picked: the highest-priority healthy default driver"
+        elif not o.state.installed or not o.state.healthy:
+            verdict = f"rejected: {o.rejection}"
+        else:
+            verdict = f"alternate: {o.rejection}"
+        _ui.info(f"{head}: {verdict}")
+    for q in quarantined:
+        _ui.info(f"  - {q.name}: rejected: broken (quarantined): {q.message}")
+    for name in unsupported:
+        _ui.info(f"  - {name}: rejected: not supported on {plat}")
 
 
-def _report_needs_improvement(name: str, st: State) -> None:
+# --- validation ---------------------------------------------------------------------------------
+
+def _needs_improvement(name: str, st: State) -> None:
     if st.needs_improvement:
-        _ui.warn(f"For improved {name} performance, {st.fix}")
+        _ui.info(f"* For improved {name} performance, {st.fix}")
 
 
-def validate(rt: Runtime, name: str, force: bool = False) -> Loaded:
-    """Supported here -> needs improvement -> obsolete -> healthy, with minikube's reasons."""
-    info = rt.info(name)
+def _provider_error(name: str, st: State) -> MinikubeError:
+    """Step 6 of minikube's validateDriver: the state's reason or PROVIDER_X_ERROR; not running wins."""
+    if not st.running:
+        r = provider_reason(name, "NOT_RUNNING")
+    elif st.reason:
+        r = REASONS.get(st.reason) or Reason(st.reason, 69)  # a driver's own ID: provider unavailable
+    else:
+        r = provider_reason(name, "ERROR")
+    message = st.error or f"The '{name}' driver is not healthy"
+    err = MinikubeError(message, reason_id=r.id, fix=st.fix, doc=st.doc)
+    err.reason = r
+    return err
+
+
+def validate(rt: Runtime, name: str, *, force: bool = False, explain: bool = False) -> tuple[Loaded, State]:
+    """Supported here -> needs improvement -> obsolete -> healthy, with minikube's reasons and codes."""
+    info = rt.info(name)  # DRV_NOT_FOUND with "did you mean" for unknown names
     plat = current_platform()
-    if info.platforms and not info.supported:
+    if info.platforms and not info.supported:  # decided from minikube-driver.toml: nothing imported
         raise MinikubeError(f"The driver '{info.name}' is not supported on {plat}",
-                            reason_id="DRV_UNSUPPORTED_OS")
+                            reason_id="DRV_UNSUPPORTED_OS", doc=DRIVERS_DOC)
     loaded = rt.load(info.name)
     d = loaded.definition
     if not d.supported(plat):
         raise MinikubeError(f"The driver '{d.name}' is not supported on {plat}",
-                            reason_id="DRV_UNSUPPORTED_OS")
-    st = check_all([d])[d.name]
-    _report_needs_improvement(d.name, st)
+                            reason_id="DRV_UNSUPPORTED_OS", doc=DRIVERS_DOC)
+    st = check_concurrently([d])[d.name]
+    if explain:
+        _ui.info(f"    health: {_health_words(st)}")
+    _needs_improvement(d.name, st)
     if d.priority == Priority.OBSOLETE:
-        r = provider_reason(d.name, "OBSOLETE")
-        raise MinikubeError(f"The '{d.name}' driver is obsolete: {st.error or 'it is no longer supported'}",
-                            reason_id=r.id, fix=st.fix or "Use another driver", doc=st.doc)
-    if not st.error and (st.healthy or st.installed):
-        return loaded
+        raise MinikubeError(st.error or f"The '{d.name}' driver is obsolete",
+                            reason_id=provider_reason(d.name, "OBSOLETE").id,
+                            fix=st.fix or "Use another driver: minikube drivers list", doc=st.doc)
+    if not st.error and st.installed and st.healthy:
+        return loaded, st
     if not st.installed:
-        err = MinikubeError(f"The '{d.name}' provider was not found: {st.error}",
+        raise MinikubeError(f"The '{d.name}' provider was not found: {st.error or 'it is not installed'}",
                             reason_id=provider_reason(d.name, "NOT_FOUND").id, fix=st.fix, doc=st.doc)
-    else:
-        rid = st.reason or provider_reason(d.name, "NOT_RUNNING" if not st.running else "ERROR").id
-        err = MinikubeError(f"{d.name}: {st.error}" if st.error else f"The '{d.name}' driver is not healthy",
-                            reason_id=rid, fix=st.fix, doc=st.doc)
+    err = _provider_error(d.name, st)
     if force:
-        _ui.warn(f"{err.reason.id}: {err.message} (continuing because of --force)")
-        return loaded
+        _ui.warn(f"{err.reason.id}: {err.message} (ignored because of --force)")
+        return loaded, st
     raise err
 
 
-def parse_size_mb(flag: str, value: str) -> int:
-    """``2048``, ``2g``, ``2048mb``, ``2gb`` -> MB; anything else is a usage error naming the flag."""
-    v = value.strip().lower()
-    units = {"": 1, "m": 1, "mb": 1, "mib": 1, "g": 1024, "gb": 1024, "gib": 1024, "t": 1024 * 1024,
-             "tb": 1024 * 1024, "k": 1 / 1024, "kb": 1 / 1024}
-    num = v.rstrip("kmgtib")
-    unit = v[len(num):]
-    try:
-        n = float(num)
-    except ValueError:
-        n = -1
-    if unit not in units or n <= 0:
-        raise UsageError(f"invalid value {value!r} for {flag}: use a positive size like 2048mb or 4g")
-    return int(n * units[unit])
-
-
-def parse_count(flag: str, value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise UsageError(f"invalid value {value!r} for {flag}: use a whole number of at least 1")
-    return n
+def _health_words(st: State) -> str:
+    words = ["installed" if st.installed else "not installed", "healthy" if st.healthy else "unhealthy",
+             "running" if st.running else "not running"]
+    if st.needs_improvement:
+        words.append("needs improvement")
+    if st.error:
+        words.append(f"error: {st.error}")
+    if st.reason:
+        words.append(f"reason: {st.reason}")
+    return ", ".join(words)

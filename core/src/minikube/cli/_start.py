@@ -2,166 +2,152 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import time
 from typing import Any
 
 import typer
 
 from .. import localpath
-from .._errors import MinikubeError, UsageError
+from .._errors import HostNotRunningError, IPNotSetError, MinikubeError
 from .._runtime import Runtime
-from ..config import (
-    DEFAULT_CPUS,
-    DEFAULT_DISK_MB,
-    DEFAULT_MEMORY_MB,
-    DEFAULT_PROFILE,
-    ClusterConfig,
-    load_profile,
-    load_settings,
-    save_profile,
-)
-from ..machine import BoolFlag, Flag, IntFlag, StringSliceFlag
-from . import _ui
-from ._select import choose, parse_count, parse_size_mb
+from ..config import ClusterConfig, load_profile, save_profile
+from ..machine import Machines
+from . import _flags, _ui
+from ._select import choose
+from ._settings import Resolved, Settings
 
-SWARM_DEFAULTS: dict[str, Any] = {"swarm-master": False, "swarm-host": "", "swarm-discovery": ""}
+log = logging.getLogger("minikube.cli")
+
+#: start's own options, for "did you mean" when a driver option is unknown.
+CORE_OPTIONS = ("--profile", "--driver", "--cpus", "--memory", "--disk-size", "--iso-url", "--force",
+                "--explain", "--help")
+IP_TIMEOUT_S = 120.0
 
 
-def setting(settings: dict[str, Any], key: str, flag_value: str | None) -> str | None:
-    """Flags, then environment (MINIKUBE_<KEY>), then config.toml; None means the default."""
-    if flag_value is not None:
-        return flag_value
-    env = os.environ.get("MINIKUBE_" + key.upper().replace("-", "_"))
-    if env:
-        return env
-    v = settings.get(key)
-    return None if v is None else str(v)
-
-
-def profile_name(profile: str | None, settings: dict[str, Any] | None = None) -> str:
-    name = profile or (settings or {}).get("profile") or DEFAULT_PROFILE
-    return localpath.validate_name(str(name))
-
-
-def parse_driver_args(args: list[str], flags: list[Flag], driver: str) -> dict[str, Any]:
-    """``--kvm-network x``/``--kvm-network=x``/``--kvm-hidden`` against the driver's flags."""
-    by_name = {f.name: f for f in flags}
-    values: dict[str, Any] = {}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if not arg.startswith("--"):
-            raise UsageError(f"unexpected argument {arg!r}")
-        key, eq, val = arg[2:].partition("=")
-        f = by_name.get(key)
-        if f is None:
-            known = ", ".join("--" + n for n in sorted(by_name)) or "none"
-            raise UsageError(f"unknown option --{key} for the {driver} driver (its options: {known})")
-        if isinstance(f, BoolFlag):
-            values[key] = (val.lower() in ("1", "true", "yes")) if eq else True
-        else:
-            if not eq:
-                i += 1
-                if i >= len(args):
-                    raise UsageError(f"option --{key} needs a value")
-                val = args[i]
-            if isinstance(f, IntFlag):
-                try:
-                    values[key] = int(val)
-                except ValueError:
-                    raise UsageError(f"invalid value {val!r} for --{key}: use a whole number") from None
-            elif isinstance(f, StringSliceFlag):
-                values.setdefault(key, []).extend(v for v in val.split(",") if v)
-            else:
-                values[key] = val
-        i += 1
-    return values
-
-
-def flag_values(flags: list[Flag], cli: dict[str, Any], table: dict[str, Any]) -> dict[str, Any]:
-    """Every declared flag's value: command line, then its env var, then [drivers.X], then default."""
-    values: dict[str, Any] = dict(SWARM_DEFAULTS)
-    for f in flags:
-        if f.name in cli:
-            values[f.name] = cli[f.name]
-            continue
-        env = os.environ.get(f.env_var) if f.env_var else None
-        raw: Any = env if env is not None else table.get(f.name)
-        if raw is None:
-            values[f.name] = False if isinstance(f, BoolFlag) else list(f.value) if isinstance(
-                f, StringSliceFlag) else f.value
-        elif isinstance(f, BoolFlag):
-            values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
-        elif isinstance(f, IntFlag):
-            values[f.name] = int(raw)
-        elif isinstance(f, StringSliceFlag):
-            values[f.name] = list(raw) if isinstance(raw, list) else [x for x in str(raw).split(",") if x]
-        else:
-            values[f.name] = str(raw)
-    return values
-
-
-def format_flags(flags: list[Flag]) -> str:
-    lines = []
-    for f in sorted(flags, key=lambda f: f.name):
-        default = "" if isinstance(f, BoolFlag) else f" (default {f.value!r})" if f.value else ""
-        env = f" [env {f.env_var}]" if f.env_var else ""
-        lines.append(f"  --{f.name:<28} {f.usage}{default}{env}")
-    return "\n".join(lines)
-
-
-def driver_flags(rt: Runtime, name: str) -> list[Flag]:
-    driver = rt.new_driver(name)
-    try:
-        return list(driver.get_create_flags())
-    finally:
-        driver.close()
+def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> None:
+    typer.echo(ctx.get_help())
+    rt = Runtime()
+    if requested.value:
+        info = rt.info(requested.value)
+        flags = _flags.driver_flags(rt, rt.load(info.name).definition.name)
+        typer.echo(f"\nOptions of the {info.name} driver (flag, then env var, then [drivers.{info.name}] "
+                   "in config.toml, then default):")
+        typer.echo(_flags.format_help(flags))
+    else:
+        names = ", ".join(rt.catalog.names()) or "none installed"
+        typer.echo(f"\nEach driver has options of its own: minikube start --driver=NAME --help "
+                   f"(drivers: {names})")
 
 
 def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cpus: str | None,
               memory: str | None, disk_size: str | None, iso_url: str | None, force: bool,
-              explain: bool, show_help: bool) -> None:
-    settings = load_settings()
-    name = profile_name(profile, settings)
-    rt = Runtime()
-    requested = setting({}, "driver", driver)
-    if show_help:
-        typer.echo(ctx.get_help())
-        if requested:
-            typer.echo(f"\nOptions of the {rt.info(requested).name} driver:")
-            typer.echo(format_flags(driver_flags(rt, rt.load(requested).definition.name)))
+              explain: bool, want_help: bool) -> None:
+    settings = Settings()
+    requested = settings.resolve("driver", driver)
+    if want_help:
+        show_help(ctx, settings, requested)
         raise typer.Exit()
-    cpus_n = parse_count("--cpus", v) if (v := setting(settings, "cpus", cpus)) else DEFAULT_CPUS
-    mem = parse_size_mb("--memory", v) if (v := setting(settings, "memory", memory)) else DEFAULT_MEMORY_MB
-    disk = parse_size_mb("--disk-size", v) if (v := setting(settings, "disk-size", disk_size)) else DEFAULT_DISK_MB
-    machines_exist = rt.machines().exists(name)
-    existing_cfg = load_profile(name) if machines_exist else None
-    choice = choose(rt, profile=name, requested=requested,
-                    existing=existing_cfg.driver if existing_cfg else None,
-                    configured=None if requested else setting(settings, "driver", None),
-                    explain=explain, force=force)
-    dname = choice.loaded.definition.name
-    flags = driver_flags(rt, dname) if ctx.args or not machines_exist else []
-    cli_values = parse_driver_args(list(ctx.args), flags, dname)
+    # Every value is checked before anything is touched.
+    name = settings.profile(profile)
+    wanted = {k: settings.resolve(k, v) for k, v in
+              (("cpus", cpus), ("memory", memory), ("disk-size", disk_size), ("iso-url", iso_url))}
+    for key in settings.unknown_keys():
+        _ui.warn(f"unknown setting {key!r} in {settings.path} is ignored (see: minikube config --help)")
+    rt = Runtime()
     machines = rt.machines()
-    if existing_cfg is not None:
-        _ui.info(f'* Starting "{name}" with the {dname} driver ...')
-        machines.start(name)
-        _ui.info(f'* Done! "{name}" is running.')
+    existing = machines.load(name).driver_name if machines.exists(name) else None
+    choice = choose(rt, profile=name, requested=requested, existing=existing, explain=explain, force=force)
+    dname = choice.name
+    if existing is not None:
+        _restart(rt, machines, name, dname, ctx.args, wanted)
         return
+    flags = _flags.driver_flags(rt, dname)
+    cli_values = _flags.parse_cli(list(ctx.args), flags, dname, CORE_OPTIONS)
+    values, sources = _flags.resolve(flags, cli_values, settings.driver_table(dname), str(settings.path),
+                                     dname, dict(os.environ))
+    for k in sorted(sources):
+        log.info("driver option %s=%r (from %s)", k, values[k], sources[k])
     from ._iso import resolve_iso
 
-    iso = resolve_iso(setting(settings, "iso-url", iso_url))
-    cluster = ClusterConfig(name=name, driver=dname, cpus=cpus_n, memory=mem, disk_size=disk,
-                            minikube_iso=iso, store_path=str(localpath.minikube_home()))
-    table = dict((settings.get("drivers") or {}).get(dname) or {})
-    cluster.driver_options = flag_values(flags, cli_values, table)
-    raw = rt.driver_config(dname, cluster, cluster.driver_options)
+    iso = resolve_iso(wanted["iso-url"].value)
+    cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
+                            disk_size=wanted["disk-size"].value, minikube_iso=iso, driver_options=values,
+                            store_path=str(localpath.minikube_home()))
+    raw = rt.driver_config(dname, cluster, values)
+    _create(machines, cluster, raw)
+
+
+def _create(machines: Machines, cluster: ClusterConfig, raw: bytes) -> None:
+    name, dname = cluster.name, cluster.driver
     save_profile(cluster)
-    _ui.info(f'* Creating {dname} machine "{name}" (CPUs={cpus_n}, Memory={mem}MB, Disk={disk}MB) ...')
+    _ui.info(f'* Creating {dname} machine "{name}" (CPUs={cluster.cpus}, Memory={cluster.memory}MB, '
+             f"Disk={cluster.disk_size}MB) ...")
     try:
-        machines.create(name, dname, raw)
+        with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
+            machines.create(name, dname, raw)
+        ip = _wait_for_ip(machines, name)
     except KeyboardInterrupt:
-        raise MinikubeError("interrupted while creating the machine", reason_id="MK_INTERRUPTED",
-                            fix=f"Clean up with: minikube delete -p {name}") from None
-    _ui.info(f'* Done! "{name}" is running.')
+        raise MinikubeError(f'interrupted while creating "{name}"', reason_id="MK_INTERRUPTED",
+                            fix=f"Remove what was made with: minikube delete -p {name}") from None
+    except MinikubeError as e:
+        if not machines.exists(name):  # nothing was made (e.g. the pre-create check failed): forget it
+            shutil.rmtree(localpath.profile_dir(name), ignore_errors=True)
+        elif not e.fix:
+            e.fix = f"Run: minikube delete -p {name}, then start again"
+        raise
+    _ui.info(f'* Done! "{name}" is running at {ip}.')
+
+
+def _restart(rt: Runtime, machines: Machines, name: str, dname: str, args: list[str],
+             wanted: dict[str, Resolved]) -> None:
+    if args:
+        flags = _flags.driver_flags(rt, dname)
+        _flags.parse_cli(list(args), flags, dname, CORE_OPTIONS)  # still a usage error when wrong
+        _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
+                 f"minikube delete -p {name}")
+    _warn_unchangeable(name, wanted)
+    _ui.info(f'* Starting "{name}" with the {dname} driver ...')
+    try:
+        with _ui.spinner(f'Starting "{name}" ...'):
+            machines.start(name)
+        ip = _wait_for_ip(machines, name)
+    except KeyboardInterrupt:
+        raise MinikubeError(f'interrupted while starting "{name}"', reason_id="MK_INTERRUPTED",
+                            fix=f"Run: minikube start -p {name}") from None
+    _ui.info(f'* Done! "{name}" is running at {ip}.')
+
+
+def _warn_unchangeable(name: str, wanted: dict[str, Resolved]) -> None:
+    """minikube's "You cannot change the memory size for an existing minikube cluster" warnings."""
+    try:
+        cfg = load_profile(name)
+    except MinikubeError:
+        return
+    current: dict[str, Any] = {"cpus": cfg.cpus, "memory": cfg.memory, "disk-size": cfg.disk_size}
+    for key, r in wanted.items():
+        if r.source in ("default", "config.toml") or key == "iso-url":
+            continue
+        if r.value != current[key]:
+            _ui.warn(f'{r.source} is ignored: "{name}" exists with {key} {current[key]}. '
+                     f"To change it, first run: minikube delete -p {name}")
+
+
+def _wait_for_ip(machines: Machines, name: str) -> str:
+    """Until the driver reports an IP (a DHCP lease takes a while); a stopped host is an error."""
+    deadline = time.monotonic() + IP_TIMEOUT_S
+    last: MinikubeError | None = None
+    with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
+        while time.monotonic() < deadline:
+            try:
+                return machines.ip(name)
+            except HostNotRunningError:
+                raise
+            except IPNotSetError as e:
+                last = e
+            time.sleep(1.0)
+    raise MinikubeError(f'"{name}" got no IP address within {IP_TIMEOUT_S:g}s'
+                        + (f": {last.message}" if last else ""), reason_id="GUEST_START",
+                        fix="Check the driver's network (minikube -v 2 start shows the driver's logs)")
