@@ -1,0 +1,517 @@
+"""The hyperkit machine driver: one ``hyperkit`` process per VM, networking through vmnet.
+
+minikube's Go driver (``pkg/drivers/hyperkit``) with moby/hyperkit's Go wrapper folded in:
+we build hyperkit's command line ourselves, start it in its own session (it outlives the
+plugin process), and keep its pid in ``hyperkit.json`` beside the machine's other files.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import os
+import pwd
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import uuid as _uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from minikube import DriverError
+from minikube.machine import (
+    BaseDriver,
+    DriverOptions,
+    Flag,
+    IntFlag,
+    State,
+    StringFlag,
+    StringSliceFlag,
+    generate_ssh_key,
+    json_field,
+    write_raw_disk,
+)
+
+from . import _host, _nfs
+from ._iso import KERNEL_FILES, ISOError, extract_files
+from ._leases import ip_from_leases_file, trim_mac
+from ._vmnet import mac_for_uuid
+
+log = logging.getLogger("minikube.driver.hyperkit")
+
+ISO_FILENAME = "boot2docker.iso"
+PID_FILE = "hyperkit.pid"
+STATE_FILE = "hyperkit.json"
+LOG_FILE = "hyperkit.log"
+CONSOLE_RING = "console-ring"
+DEFAULT_VPNKIT_SOCK = "Library/Containers/com.docker.docker/Data/s50"
+VSOCK_GUEST_CID = 3
+DEFAULT_NFS_SHARES_ROOT = "/nfsshares"
+#: Where moby/hyperkit looks for the binary when it is not on PATH.
+HYPERKIT_CANDIDATES = ("hyperkit", "com.docker.hyperkit", "/usr/local/bin/hyperkit",
+                       "/Applications/Docker.app/Contents/Resources/bin/hyperkit",
+                       "/Applications/Docker.app/Contents/MacOS/com.docker.hyperkit")
+INSTALL_FIX = "Run 'brew install hyperkit'"
+
+
+def _transient(default: Any) -> Any:
+    """A setting that is not part of the saved driver JSON (timings; tests shorten them)."""
+    return field(default=default, metadata={"transient": True}, repr=False, compare=False)
+
+
+def find_hyperkit() -> str:
+    for candidate in HYPERKIT_CANDIDATES:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    raise DriverError("hyperkit not found on PATH or in Docker Desktop", fix=INSTALL_FIX)
+
+
+def hyperkit_args(*, state_dir: str, cpus: int, memory: int, uuid: str, disks: list[str], iso: str,
+                  kernel: str, initrd: str, cmdline: str, vpnkit_sock: str = "",
+                  vsock_ports: list[int] | None = None, vmnet: bool = True) -> list[str]:
+    """hyperkit's arguments, slot by slot, exactly as moby/hyperkit's Go wrapper builds them."""
+    a = ["-A", "-u", "-F", f"{state_dir}/{PID_FILE}", "-c", str(cpus), "-m", f"{memory}M",
+         "-s", "0:0,hostbridge", "-s", "31,lpc"]
+    slot = 1
+    if vpnkit_sock:
+        a += ["-s", f"{slot}:0,virtio-vpnkit,path={vpnkit_sock}"]
+        slot += 1
+    if vmnet:
+        a += ["-s", f"{slot}:0,virtio-net"]
+        slot += 1
+    if uuid:
+        a += ["-U", uuid]
+    for disk in disks:
+        a += ["-s", f"{slot}:0,virtio-blk,{disk}"]
+        slot += 1
+    if vsock_ports:
+        forwards = ";".join(str(p) for p in vsock_ports)
+        a += ["-s", f"{slot},virtio-sock,guest_cid={VSOCK_GUEST_CID},path={state_dir},guest_forwards={forwards}"]
+        slot += 1
+    if iso:
+        a += ["-s", f"{slot},ahci-cd,{iso}"]
+        slot += 1
+    a += ["-s", f"{slot},virtio-rnd"]
+    a += ["-l", f"com1,autopty={state_dir}/tty,log={state_dir}/{CONSOLE_RING}"]
+    a += ["-f", f"kexec,{kernel},{initrd},earlyprintk=serial {cmdline}"]
+    return a
+
+
+def parse_vsock_ports(ports: list[str]) -> list[int]:
+    out = []
+    for p in ports:
+        try:
+            out.append(int(p))
+        except ValueError:
+            raise DriverError(f"vsock port '{p}' is not an integer", reason_id="MK_USAGE") from None
+    return out
+
+
+def _tail(path: Path, lines: int = 15) -> list[str]:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64 * 1024))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    return list(collections.deque((ln for ln in text.splitlines() if ln.strip()), maxlen=lines))
+
+
+@dataclass
+class HyperkitDriver(BaseDriver):
+    """minikube's hyperkit driver; the JSON field names are the Go driver's."""
+
+    boot2docker_url: str = json_field("Boot2DockerURL", "")
+    disk_size: int = json_field("DiskSize", 20000)
+    cpu: int = json_field("CPU", 2)
+    memory: int = json_field("Memory", 2048)
+    cmdline: str = json_field("Cmdline", "")
+    nfs_shares: list[str] = json_field("NFSShares", [])
+    nfs_shares_root: str = json_field("NFSSharesRoot", DEFAULT_NFS_SHARES_ROOT)
+    uuid: str = json_field("UUID", "")
+    vpnkit_sock: str = json_field("VpnKitSock", "")
+    vsock_ports: list[str] = json_field("VSockPorts", [])
+    extra_disks: int = json_field("ExtraDisks", 0)
+
+    #: IP wait: SPEC 6 polls the lease file every 2 s, 60 times.
+    ip_attempts: int = _transient(60)
+    ip_interval: float = _transient(2.0)
+    #: Stop: SIGTERM, then 5 checks 1 s apart, then SIGKILL.
+    stop_attempts: int = _transient(5)
+    stop_interval: float = _transient(1.0)
+    #: minikube lets the guest's sshd and the host's nfsd settle before mounting shares.
+    nfs_settle: float = _transient(30.0)
+
+    DEFAULT_SSH_USER = "docker"
+
+    def __post_init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    # --- identity and configuration ---------------------------------------------------------
+
+    def driver_name(self) -> str:
+        return "hyperkit"
+
+    def get_create_flags(self) -> list[Flag]:
+        return [
+            StringSliceFlag("hyperkit-nfs-share", "Local folders to share with the guest via NFS mounts"),
+            StringFlag("hyperkit-nfs-shares-root", "Where to root the NFS shares in the guest", "",
+                       DEFAULT_NFS_SHARES_ROOT),
+            StringFlag("hyperkit-vpnkit-sock", "Location of the VPNKit socket used for networking: empty "
+                       "disables it, 'auto' uses Docker for Mac's VPNKit connection"),
+            StringSliceFlag("hyperkit-vsock-ports", "Guest VSock ports that should be exposed as sockets on the host"),
+            StringFlag("hyperkit-uuid", "The VM's UUID, which fixes its MAC address (default: a new random UUID)"),
+            IntFlag("hyperkit-extra-disks", "Number of extra disks created and attached to the VM", "", 0),
+        ]
+
+    def set_config_from_flags(self, options: DriverOptions) -> None:
+        super().set_config_from_flags(options)
+        self.nfs_shares = options.string_slice("hyperkit-nfs-share")
+        self.nfs_shares_root = options.string("hyperkit-nfs-shares-root") or DEFAULT_NFS_SHARES_ROOT
+        self.vpnkit_sock = options.string("hyperkit-vpnkit-sock")
+        self.vsock_ports = options.string_slice("hyperkit-vsock-ports")
+        parse_vsock_ports(self.vsock_ports)
+        self.uuid = options.string("hyperkit-uuid") or self.uuid or str(_uuid.uuid4())
+        try:
+            _uuid.UUID(self.uuid)
+        except ValueError:
+            raise DriverError(f"invalid UUID {self.uuid!r} for --hyperkit-uuid", reason_id="MK_USAGE") from None
+        self.extra_disks = max(0, options.int("hyperkit-extra-disks"))
+
+    # --- paths --------------------------------------------------------------------------------
+
+    @property
+    def machine_dir(self) -> Path:
+        return Path(self.store_path) / "machines" / self.machine_name
+
+    def _path(self, name: str) -> Path:
+        return self.machine_dir / name
+
+    @property
+    def disk_path(self) -> Path:
+        return self._path(f"{self.machine_name}.rawdisk")
+
+    def extra_disk_path(self, i: int) -> Path:
+        return self._path(f"extra-disk-{i}.rawdisk")
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def pre_create_check(self) -> None:
+        _host.verify_root()
+
+    def create(self) -> None:
+        _host.verify_root()
+        self.machine_dir.mkdir(parents=True, exist_ok=True)
+        self._copy_iso()
+        public_key = generate_ssh_key(self.get_ssh_key_path())
+        if not self.disk_path.exists():
+            log.info("Creating raw disk image: %s...", self.disk_path)
+            write_raw_disk(self.disk_path, public_key, self.disk_size)
+        for i in range(self.extra_disks):
+            path = self.extra_disk_path(i)
+            if not path.exists():
+                with open(path, "wb") as f:
+                    f.truncate(self.disk_size * 1024 * 1024)
+        self._fix_permissions()
+        wanted = {src: self._path(dest) for src, dest in KERNEL_FILES.items()}
+        try:
+            extract_files(self._path(ISO_FILENAME), wanted)
+        except ISOError as e:
+            raise DriverError(f"extracting kernel: {e}") from None
+        self.start()
+
+    def _copy_iso(self) -> None:
+        dest = self._path(ISO_FILENAME)
+        url = self.boot2docker_url
+        if not url:
+            if dest.is_file():
+                return
+            raise DriverError("no boot image: Boot2DockerURL is empty and the machine has no boot2docker.iso",
+                              fix="Start with --iso-url pointing at a minikube ISO")
+        src = Path(url[len("file://"):]) if url.startswith("file://") else Path(url)
+        if "://" in url and not url.startswith("file://"):
+            raise DriverError(f"boot image {url} is not a local file")
+        if src.resolve() == dest.resolve():
+            return
+        try:
+            tmp = dest.with_name(f".{dest.name}.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        except OSError as e:
+            raise DriverError(f"copying the boot image {src} to {dest}: {e}") from None
+
+    def _fix_permissions(self) -> None:
+        """Files made as root (setuid) go back to the user who runs minikube, as minikube does."""
+        uid, gid = os.getuid(), os.getegid()
+        for p in [self.machine_dir, *self.machine_dir.iterdir()]:
+            try:
+                os.chown(p, uid, gid)
+            except OSError as e:
+                raise DriverError(f"fixing permissions on {p}: {e}") from None
+
+    def start(self) -> None:
+        _host.verify_root()
+        adopted = self._recover_from_unclean_shutdown()
+        vsock = parse_vsock_ports(self.vsock_ports)
+        exe = find_hyperkit()
+        state_dir = str(self.machine_dir)
+        disks = [str(self.disk_path), *(str(self.extra_disk_path(i)) for i in range(self.extra_disks))]
+        iso, kernel, initrd = self._path(ISO_FILENAME), self._path("bzimage"), self._path("initrd")
+        needed = [("ISO", iso), ("Kernel", kernel), ("initrd", initrd), *(("Disk image", Path(d)) for d in disks)]
+        for what, path in needed:
+            if not path.exists():
+                raise DriverError(f"{what} {path} does not exist", reason_id="GUEST_START",
+                                  fix=f"Recreate the machine: minikube delete -p {self.machine_name}, then start")
+        args = hyperkit_args(state_dir=state_dir, cpus=self.cpu, memory=self.memory, uuid=self.uuid,
+                             disks=disks, iso=str(iso), kernel=str(kernel), initrd=str(initrd), cmdline=self.cmdline,
+                             vpnkit_sock=self._vpnkit_sock(), vsock_ports=vsock)
+        command_line = " ".join([exe, *args])
+        try:
+            mac = trim_mac(mac_for_uuid(self.uuid))
+        except (RuntimeError, OSError, ValueError) as e:
+            raise DriverError(f"getting MAC address from UUID {self.uuid}: {e}", reason_id="GUEST_START") from None
+        log.debug("Using UUID %s, MAC %s", self.uuid, mac)
+        if adopted:
+            log.info("hyperkit is already running with pid %d; using it", adopted)
+        else:
+            self._launch(exe, args, command_line)
+        self._setup_ip(mac, command_line)
+        self._setup_nfs()
+
+    def _vpnkit_sock(self) -> str:
+        sock = self.vpnkit_sock
+        if sock == "auto":
+            sock = str(Path.home() / DEFAULT_VPNKIT_SOCK)
+        if sock and not os.path.exists(sock):
+            raise DriverError(f"VPNKit socket {sock} does not exist", reason_id="GUEST_START")
+        return sock
+
+    def _launch(self, exe: str, args: list[str], command_line: str) -> None:
+        log.debug("Starting: %s", command_line)
+        with open(self._path(LOG_FILE), "ab") as out:
+            try:
+                self._proc = subprocess.Popen([exe, *args], stdin=subprocess.DEVNULL, stdout=out,
+                                              stderr=subprocess.STDOUT, cwd=self.machine_dir,
+                                              start_new_session=True)  # outlives the plugin
+            except OSError as e:
+                raise DriverError(f"starting hyperkit: {e}\ncommand line:\n  {command_line}",
+                                  reason_id="GUEST_START") from None
+        state = {"hyperkit": exe, "state_dir": str(self.machine_dir), "vpnkit_sock": self.vpnkit_sock,
+                 "uuid": self.uuid, "cpus": self.cpu, "memory": self.memory,
+                 "iso": str(self._path(ISO_FILENAME)), "kernel": str(self._path("bzimage")),
+                 "initrd": str(self._path("initrd")), "vmnet": True,
+                 "pid": self._proc.pid, "arguments": args, "cmdline": command_line}
+        tmp = self._path(f".{STATE_FILE}.tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self._path(STATE_FILE))
+
+    def _crashed(self, command_line: str) -> DriverError:
+        parts = [f"hyperkit crashed! command line:\n  {command_line}"]
+        if self._proc is not None and self._proc.poll() is not None:
+            parts.append(f"exit status {self._proc.returncode}")
+        for what, name in (("hyperkit output", LOG_FILE), ("console", CONSOLE_RING)):
+            lines = _tail(self._path(name))
+            if lines:
+                parts.append(f"{what} (last lines of {self._path(name)}):\n" + "\n".join(f"  {ln}" for ln in lines))
+        return DriverError("\n".join(parts), reason_id="GUEST_START",
+                           fix=f"Look at {self._path(LOG_FILE)}; then minikube delete -p {self.machine_name} "
+                               "and start again")
+
+    def _setup_ip(self, mac: str, command_line: str) -> None:
+        path = _host.leases_file()
+        last = ""
+        for attempt in range(max(1, self.ip_attempts)):
+            if attempt:
+                time.sleep(self.ip_interval)
+            if self.get_state() != State.RUNNING:
+                raise self._crashed(command_line)
+            try:
+                self.ip_address = ip_from_leases_file(path, mac)
+                log.debug("IP: %s", self.ip_address)
+                return
+            except LookupError as e:
+                last = str(e)
+                log.debug("Attempt %d: %s", attempt, last)
+        raise DriverError(f"IP address never found in dhcp leases file {path}: {last}", reason_id="GUEST_START",
+                          fix="Check that vmnet's DHCP server (bootpd) runs and that no firewall blocks it")
+
+    # --- NFS ------------------------------------------------------------------------------------
+
+    def _shares(self) -> list[str]:
+        return [s if os.path.isabs(s) else str(self._path(s)) for s in self.nfs_shares]
+
+    def _export_id(self, share: str) -> str:
+        return f"minikube-hyperkit {self.machine_name}-{share}"
+
+    def _setup_nfs(self) -> None:
+        if not self.nfs_shares:
+            return
+        log.info("Setting up NFS mounts")
+        time.sleep(self.nfs_settle)
+        try:
+            user = pwd.getpwuid(os.getuid()).pw_name
+            host_ip = _host.shared_net_address()
+            script = ["set -e"]
+            for share in self._shares():
+                export = f"{share} {self.ip_address} -alldirs -mapall={user}"
+                try:
+                    _nfs.add(_host.exports_file(), self._export_id(share), export, _host.nfsd())
+                except _nfs.NFSError as e:
+                    if "conflicts with existing export" in str(e):
+                        log.info("Conflicting NFS Share not setup and ignored: %s", e)
+                        continue
+                    raise
+                target = shlex.quote(f"{self.nfs_shares_root}/{share}")
+                script += [f"sudo mkdir -p {target}",
+                           f"sudo mount -t nfs -o noacl,async {shlex.quote(f'{host_ip}:{share}')} {target}"]
+            _nfs.reload_daemon(_host.nfsd())
+            self._ssh("\n".join(script) + "\n")
+        except (_nfs.NFSError, OSError, KeyError) as e:
+            raise DriverError(f"NFS setup failed: {e}", reason_id="GUEST_START") from None
+
+    def _ssh(self, script: str) -> None:
+        ssh = shutil.which("ssh")
+        if ssh is None:
+            raise _nfs.NFSError("ssh not found (install OpenSSH's client)")
+        argv = [ssh, "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=quiet", "-o", "ConnectTimeout=10",
+                "-o", "IdentitiesOnly=yes", "-i", self.get_ssh_key_path(), "-p", str(self.get_ssh_port()),
+                f"{self.get_ssh_username()}@{self.get_ip()}", "sh"]
+        try:
+            proc = subprocess.run(argv, input=script, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise _nfs.NFSError(f"mounting the shares in the guest: {e}") from None
+        if proc.returncode != 0:
+            raise _nfs.NFSError(f"mounting the shares in the guest failed ({proc.returncode}): "
+                                f"{(proc.stderr or proc.stdout).strip()[:500]}")
+
+    def _cleanup_nfs_exports(self) -> None:
+        if not self.nfs_shares:
+            return
+        removed = False
+        for share in self._shares():
+            try:
+                removed |= _nfs.remove(_host.exports_file(), self._export_id(share))
+            except OSError as e:
+                log.error("failed removing nfs share (%s): %s", share, e)
+        if removed:
+            try:
+                _nfs.reload_daemon(_host.nfsd())
+            except _nfs.NFSError as e:
+                log.error("failed to reload the nfs daemon: %s", e)
+
+    # --- state and stopping -----------------------------------------------------------------
+
+    def _recorded_pid(self) -> int:
+        try:
+            doc = json.loads(self._path(STATE_FILE).read_text())
+            return int(doc.get("pid") or 0) if isinstance(doc, dict) else 0
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError, TypeError) as e:
+            log.warning("Error reading %s: %s", self._path(STATE_FILE), e)
+            return 0
+
+    def _pid_state(self, pid: int) -> State:
+        """Running only if ``pid`` is alive and is a hyperkit ("hyper" in its name)."""
+        import psutil
+
+        if pid <= 0:
+            return State.STOPPED
+        if self._proc is not None and self._proc.pid == pid and self._proc.poll() is not None:
+            return State.STOPPED  # our own child, now reaped
+        try:
+            proc = psutil.Process(pid)
+            name, status = proc.name(), proc.status()
+        except psutil.NoSuchProcess:
+            log.debug("hyperkit pid %d missing from process table", pid)
+            return State.STOPPED
+        except psutil.Error as e:
+            raise DriverError(f"cannot inspect hyperkit pid {pid}: {e}", reason_id="GUEST_STATUS") from None
+        if status == psutil.STATUS_ZOMBIE:
+            return State.STOPPED
+        if "hyper" not in name:
+            log.debug("pid %d is stale, and is being used by %s", pid, name)
+            return State.STOPPED
+        return State.RUNNING
+
+    def _recover_from_unclean_shutdown(self) -> int:
+        """A leftover pid file: adopt a live hyperkit (returns its pid), else remove the file."""
+        pid_file = self._path(PID_FILE)
+        try:
+            content = pid_file.read_text().strip()
+        except FileNotFoundError:
+            return 0
+        log.warning("minikube might have been shutdown in an unclean way, the hyperkit pid file still exists: %s",
+                    pid_file)
+        try:
+            pid = int(content)
+        except ValueError:
+            pid = 0
+        if pid and self._pid_state(pid) == State.RUNNING:
+            if self._recorded_pid() == pid:
+                return pid
+            raise DriverError(f"another hyperkit (pid {pid}) is using {self.machine_dir}",
+                              reason_id="GUEST_START", fix=f"Stop it (sudo kill {pid}), then start again")
+        log.debug("Removing stale pid file %s...", pid_file)
+        pid_file.unlink(missing_ok=True)
+        return 0
+
+    def get_state(self) -> State:
+        _host.verify_root()
+        return self._pid_state(self._recorded_pid())
+
+    def _signal(self, sig: signal.Signals) -> bool:
+        """Signal the recorded hyperkit if it really is one; never an unrelated process."""
+        pid = self._recorded_pid()
+        if self._pid_state(pid) != State.RUNNING:
+            return False
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return False
+        except OSError as e:
+            raise DriverError(f"hyperkit {sig.name.lower()} failed: {e}", reason_id="GUEST_STOP") from None
+        return True
+
+    def stop(self) -> None:
+        _host.verify_root()
+        self._cleanup_nfs_exports()
+        if not self._signal(signal.SIGTERM):
+            return
+        for _ in range(self.stop_attempts):
+            time.sleep(self.stop_interval)
+            if self.get_state() == State.STOPPED:
+                return
+        log.debug("sending sigkill")
+        self.kill()
+
+    def kill(self) -> None:
+        _host.verify_root()
+        if self._signal(signal.SIGKILL) and self._proc is not None:
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def remove(self) -> None:
+        _host.verify_root()
+        try:
+            st = self.get_state()
+        except DriverError as e:
+            log.debug("Error checking machine status: %s, assuming it has been removed already", e)
+            st = State.ERROR
+        if st == State.RUNNING:
+            self.stop()
+        else:
+            self._cleanup_nfs_exports()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
