@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from minikube.testing import Venv, Wheelhouse
 from minikube_driver_hyperkit import HyperkitDriver
 

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from minikube_driver_hyperkit import MINIMUM_VERSION, is_recent_enough, status, version_date, version_from_output
 
 OUTPUTS = Path(__file__).parent / "fixtures" / "hyperkit-v"

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from minikube_driver_hyperkit import KERNEL_FILES, ISOError, extract_files
 
 FIXTURES = Path(__file__).parent / "fixtures"

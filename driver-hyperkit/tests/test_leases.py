@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from minikube_driver_hyperkit import find_ip, ip_from_leases_file, parse_leases, trim_mac
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -145,6 +145,9 @@ class HyperkitDriver(BaseDriver):
     #: Stop: SIGTERM, then 5 checks 1 s apart, then SIGKILL.
     stop_attempts: int = _transient(5)
     stop_interval: float = _transient(1.0)
+    #: After launching: how long to wait for hyperkit's pid file (it writes it once the VM
+    #: exists), so a hyperkit that dies at start is reported as a crash, not as a missing lease.
+    launch_grace: float = _transient(3.0)
     #: minikube lets the guest's sshd and the host's nfsd settle before mounting shares.
     nfs_settle: float = _transient(30.0)
 
@@ -281,6 +284,7 @@ class HyperkitDriver(BaseDriver):
             log.info("hyperkit is already running with pid %d; using it", adopted)
         else:
             self._launch(exe, args, command_line)
+            self._wait_launched(command_line)
         self._setup_ip(mac, command_line)
         self._setup_nfs()
 
@@ -310,6 +314,16 @@ class HyperkitDriver(BaseDriver):
         tmp = self._path(f".{STATE_FILE}.tmp")
         tmp.write_text(json.dumps(state))
         os.replace(tmp, self._path(STATE_FILE))
+
+    def _wait_launched(self, command_line: str) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self.launch_grace
+        while not self._path(PID_FILE).exists() and time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        if self._proc.poll() is not None:
+            raise self._crashed(command_line)
 
     def _crashed(self, command_line: str) -> DriverError:
         parts = [f"hyperkit crashed! command line:\n  {command_line}"]

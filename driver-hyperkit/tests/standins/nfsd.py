@@ -1,7 +1,8 @@
 """STAND-IN for macOS's /sbin/nfsd, written for these tests.
 
-``nfsd -F <file> checkexports`` accepts a file unless a line contains ``REJECT`` (then it
-prints nfsd's complaint and exits 1); ``nfsd restart`` succeeds.  Every call is appended to
+``nfsd -F <file> checkexports`` accepts a file unless a line contains ``REJECT`` (a bad
+export) or ``CONFLICT`` (an export that overlaps another); then it prints nfsd's complaint and
+exits 1; ``nfsd restart`` succeeds.  Every call is appended to
 ``STANDIN_NFSD_RECORD`` as a JSON list.
 """
 
@@ -18,7 +19,10 @@ if args[:1] == ["-F"] and args[2:3] == ["checkexports"]:
     with open(args[1]) as f:
         for no, line in enumerate(f, 1):
             if "REJECT" in line:
-                sys.stderr.write(f"exports:{no}: conflicts with existing export {line.split()[0]}\n")
+                sys.stderr.write(f"exports:{no}: couldn't get export path: {line.split()[0]}\n")
+                sys.exit(1)
+            if "CONFLICT" in line:
+                sys.stderr.write(f"exports:{no}: {line.split()[0]} conflicts with existing export /\n")
                 sys.exit(1)
     sys.exit(0)
 if args == ["restart"]:
