@@ -309,7 +309,7 @@ def load_def(info: DriverInfo) -> DriverDef:
     failures: list[BaseException] = []
     ep = importlib_metadata.EntryPoint(info.name, info.entry_point, GROUP)
 
-    class _One(NamedExtensionManager):  # type: ignore[type-arg]
+    class _One(NamedExtensionManager):
         def list_entry_points(self) -> list[Any]:
             return [ep]
 
