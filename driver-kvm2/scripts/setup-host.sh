@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Host setup for minikube's kvm2 driver on Debian/Ubuntu without systemd. Idempotent.
+#
+#   sudo bash driver-kvm2/scripts/setup-host.sh                          # real users
+#   sudo MINIKUBE_TEST_NETNS=mk-test bash driver-kvm2/scripts/setup-host.sh  # tests and CI
+#
+# 1. installs what kvm2 needs: libvirt's daemon and QEMU, dnsmasq for the DHCP leases,
+#    libvirt-dev + pkg-config + gcc (pip builds libvirt-python from source), iproute2,
+#    ssh-keygen/ssh;
+# 2. makes /dev/kvm usable by the kvm group (chgrp kvm /dev/kvm && chmod 0660 /dev/kvm):
+#    without it every libvirt call waits 30-47 s for a KVM probe that fails;
+# 3. starts virtlogd and libvirtd when they are not running (no systemd here). With
+#    MINIKUBE_TEST_NETNS set they run inside that network namespace (made if absent): the
+#    libvirt bridges, dnsmasq and NAT then live there, while the qemu:///system socket stays
+#    reachable from everywhere. Talk to guests with `ip netns exec <ns> ...`;
+# 4. waits until `virsh -c qemu:///system version` answers;
+# 5. makes sure the `default` network exists, is active and autostarts.
+#
+# Exit status: 0 ready; 2 not root (says what to run); 3 packages could not be installed;
+# 4 libvirt cannot run here (says why); 5 a running libvirtd sits in another network namespace.
+set -euo pipefail
+
+PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config
+          gcc libc6-dev dnsmasq-base iproute2 iptables openssh-client)
+NETNS=${MINIKUBE_TEST_NETNS:-}
+URI=qemu:///system
+
+say() { printf 'setup-host: %s\n' "$*" >&2; }
+die() { local code=$1; shift; printf 'setup-host: ERROR: %s\n' "$*" >&2; exit "$code"; }
+
+if [[ $(uname -m) != x86_64 ]]; then
+  die 4 "the kvm2 driver supports linux/amd64 only (this is $(uname -s)/$(uname -m)); use another driver"
+fi
+if [[ $EUID -ne 0 ]]; then
+  die 2 "run this as root (sudo bash $0): it installs ${PACKAGES[*]} with apt-get (libvirt's daemon and QEMU run the VMs, dnsmasq hands out their IPs, libvirt-dev, pkg-config and gcc let pip build libvirt-python), fixes /dev/kvm permissions and starts virtlogd and libvirtd"
+fi
+
+# ---------------------------------------------------------------- packages
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null ||
+    die 3 "apt-get not found: install these (or your distribution's equivalents) by hand: ${missing[*]}"
+  say "installing ${missing[*]}"
+  log=$(mktemp)
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    rm -f "$log"
+    die 3 "apt-get could not install ${missing[*]} (see above)"
+  fi
+  rm -f "$log"
+fi
+
+# ---------------------------------------------------------------- /dev/kvm
+if [[ -e /dev/kvm ]]; then
+  getent group kvm >/dev/null || groupadd --system kvm
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+  if ! grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then
+    say "note: the CPU does not advertise vmx/svm: kvm2 will use software emulation (--kvm-virt-type qemu)"
+  fi
+else
+  say "note: no /dev/kvm: kvm2 will use software emulation (slower); load kvm_intel or kvm_amd for KVM"
+fi
+
+# ------------------------------------------------------- network namespace
+run=()
+if [[ -n $NETNS ]]; then
+  [[ $NETNS =~ ^[A-Za-z0-9_.-]+$ ]] || die 4 "MINIKUBE_TEST_NETNS=$NETNS is not a valid namespace name"
+  if ! ip netns list | awk '{print $1}' | grep -qx "$NETNS"; then
+    ip netns add "$NETNS" || die 4 "cannot create network namespace $NETNS (needs CAP_SYS_ADMIN)"
+  fi
+  ip netns exec "$NETNS" ip link set lo up
+  run=(ip netns exec "$NETNS")
+fi
+
+pid_of() { # daemon -> pid of the running one, from its pid file
+  local f=/run/$1.pid pid
+  [[ -s $f ]] || return 1
+  pid=$(<"$f")
+  [[ -d /proc/$pid ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$1"* ]] || return 1
+  echo "$pid"
+}
+
+netns_of() { # pid -> namespace name ("" = the root namespace)
+  ip netns identify "$1" 2>/dev/null || true
+}
+
+# ------------------------------------------------------------------ daemons
+if ! pid_of virtlogd >/dev/null; then
+  say "starting virtlogd"
+  "${run[@]}" virtlogd -d || die 4 "virtlogd did not start"
+fi
+if pid=$(pid_of libvirtd); then
+  have=$(netns_of "$pid")
+  if [[ $have != "$NETNS" ]]; then
+    die 5 "libvirtd (pid $pid) already runs in network namespace '${have:-<root>}', not '${NETNS:-<root>}'; stop it (kill $pid) and run this again"
+  fi
+else
+  say "starting libvirtd${NETNS:+ in network namespace $NETNS}"
+  "${run[@]}" libvirtd -d || die 4 "libvirtd did not start"
+fi
+
+for _ in $(seq 150); do
+  virsh -c "$URI" version >/dev/null 2>&1 && break
+  sleep 0.2
+done
+if ! out=$(virsh -c "$URI" version 2>&1); then
+  die 4 "libvirtd does not answer on $URI after 30 s: $out"
+fi
+
+# --------------------------------------------------------- default network
+if ! virsh -c "$URI" net-info default >/dev/null 2>&1; then
+  xml=/usr/share/libvirt/networks/default.xml
+  [[ -f $xml ]] || die 4 "the libvirt network 'default' is missing and $xml does not exist"
+  say "defining the libvirt network 'default'"
+  virsh -c "$URI" net-define "$xml" >/dev/null
+fi
+if ! virsh -c "$URI" net-info default | grep -qE '^Active:\s+yes'; then
+  say "starting the libvirt network 'default'"
+  virsh -c "$URI" net-start default >/dev/null || die 4 "cannot start the libvirt network 'default'"
+fi
+virsh -c "$URI" net-autostart default >/dev/null
+
+say "ready: libvirtd $(virsh -c "$URI" version --daemon 2>/dev/null | awk '/daemon/ {print $NF}')${NETNS:+ in network namespace $NETNS}, /dev/kvm $(stat -c '%G %a' /dev/kvm 2>/dev/null || echo absent)"

@@ -1,0 +1,186 @@
+"""libvirt XML for kvm2's domains and networks, built and read with ElementTree (no templates,
+so names and paths are always escaped)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from ._net import Subnet
+
+#: The namespace of kvm2's ``<metadata>`` element: it marks a domain as one this driver made,
+#: for which machine directory, so that ``remove`` never touches somebody else's domain.
+METADATA_NS = "https://github.com/minikube-py/minikube-py/driver-kvm2"
+METADATA_PREFIX = "mk"
+ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+
+
+@dataclass
+class DomainSpec:
+    """Everything the domain XML says, decided by the driver."""
+
+    name: str
+    memory_mb: int
+    cpus: int
+    virt_type: str  # "kvm" or "qemu"
+    iso: str
+    disk: str
+    private_network: str
+    network: str
+    private_mac: str = ""
+    mac: str = ""
+    console_log: str = ""
+    extra_disks: list[str] = field(default_factory=list)
+    hidden: bool = False
+    numa_count: int = 1
+    devices_xml: str = ""  # <hostdev> elements for GPU passthrough
+    run_as: tuple[int, int] | None = None  # a static DAC label: QEMU runs as this uid:gid
+    owner: str = ""  # the machine directory, written into <metadata>
+
+    @property
+    def cpu_mode(self) -> str:
+        """host-passthrough only under KVM: TCG cannot pass the host CPU through (QEMU aborts)."""
+        return "host-passthrough" if self.virt_type == "kvm" else ""
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def numa_cells(cpus: int, memory_mb: int, count: int) -> list[tuple[str, int]]:
+    """(cpu range, MiB) per NUMA cell: CPUs and memory split evenly, the last cell takes the rest."""
+    if count < 1 or count > cpus:
+        raise ValueError(f"NUMA node count {count} must be between 1 and the CPU count {cpus}")
+    per_cpu, per_mem = cpus // count, memory_mb // count
+    cells = []
+    for i in range(count):
+        first = i * per_cpu
+        last = cpus - 1 if i == count - 1 else first + per_cpu - 1
+        mem = memory_mb - per_mem * (count - 1) if i == count - 1 else per_mem
+        cells.append((f"{first}-{last}" if last > first else str(first), mem))
+    return cells
+
+
+def domain_xml(spec: DomainSpec) -> str:
+    dom = ET.Element("domain", type=spec.virt_type)
+    _sub(dom, "name", spec.name)
+    if spec.owner:
+        meta = _sub(dom, "metadata")
+        ET.SubElement(meta, f"{{{METADATA_NS}}}machine", {"name": spec.name, "dir": spec.owner})
+    _sub(dom, "memory", str(spec.memory_mb), unit="MiB")
+    _sub(dom, "vcpu", str(spec.cpus))
+    features = _sub(dom, "features")
+    for f in ("acpi", "apic", "pae"):
+        _sub(features, f)
+    if spec.hidden and spec.virt_type == "kvm":
+        _sub(_sub(features, "kvm"), "hidden", state="on")
+    if spec.cpu_mode or spec.numa_count > 1:
+        cpu = _sub(dom, "cpu", **({"mode": spec.cpu_mode, "check": "none", "migratable": "on"} if spec.cpu_mode else {}))
+        if spec.numa_count > 1:
+            numa = _sub(cpu, "numa")
+            for i, (cpus, mem) in enumerate(numa_cells(spec.cpus, spec.memory_mb, spec.numa_count)):
+                _sub(numa, "cell", id=str(i), cpus=cpus, memory=str(mem), unit="MiB")
+    os_el = _sub(dom, "os")
+    _sub(os_el, "type", "hvm")
+    _sub(os_el, "boot", dev="cdrom")
+    _sub(os_el, "boot", dev="hd")
+    _sub(os_el, "bootmenu", enable="no")
+    devices = _sub(dom, "devices")
+    cdrom = _sub(devices, "disk", type="file", device="cdrom")
+    _sub(cdrom, "source", file=spec.iso)
+    _sub(cdrom, "target", dev="hdc", bus="scsi")
+    _sub(cdrom, "readonly")
+    for i, path in enumerate([spec.disk, *spec.extra_disks]):
+        disk = _sub(devices, "disk", type="file", device="disk")
+        _sub(disk, "driver", name="qemu", type="raw", cache="default", io="threads")
+        _sub(disk, "source", file=path)
+        _sub(disk, "target", dev="hd" + chr(ord("a") + i), bus="virtio")
+    _sub(devices, "controller", type="scsi", index="0", model="lsilogic")
+    for net, mac in ((spec.private_network, spec.private_mac), (spec.network, spec.mac)):
+        nic = _sub(devices, "interface", type="network")
+        _sub(nic, "source", network=net)
+        if mac:
+            _sub(nic, "mac", address=mac)
+        _sub(nic, "model", type="virtio")
+    if spec.console_log:
+        serial = _sub(devices, "serial", type="file")
+        _sub(serial, "source", path=spec.console_log, append="on")
+        _sub(serial, "target", port="0")
+    else:
+        _sub(_sub(devices, "serial", type="pty"), "target", port="0")
+    _sub(_sub(devices, "rng", model="virtio"), "backend", "/dev/random", model="random")
+    if spec.devices_xml:
+        for el in ET.fromstring(f"<devices>{spec.devices_xml}</devices>"):
+            devices.append(el)
+    if spec.run_as is not None:
+        label = _sub(dom, "seclabel", type="static", model="dac", relabel="no")
+        _sub(label, "label", f"+{spec.run_as[0]}:+{spec.run_as[1]}")
+    return ET.tostring(dom, encoding="unicode")
+
+
+def network_xml(name: str, subnet: Subnet) -> str:
+    """An isolated network with DHCP and no DNS (minikube's private network)."""
+    net = ET.Element("network")
+    _sub(net, "name", name)
+    _sub(net, "dns", enable="no")
+    ip = _sub(net, "ip", address=subnet.gateway, netmask=subnet.netmask)
+    _sub(_sub(ip, "dhcp"), "range", start=subnet.dhcp_start, end=subnet.dhcp_end)
+    return ET.tostring(net, encoding="unicode")
+
+
+def dhcp_host_xml(mac: str, ip: str, name: str) -> str:
+    return ET.tostring(ET.Element("host", mac=mac, name=name, ip=ip), encoding="unicode")
+
+
+# --- reading libvirt's XML back -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DomainFacts:
+    """What kvm2 reads back from a defined domain."""
+
+    virt_type: str
+    macs: dict[str, str]  # network name -> MAC (first NIC on that network)
+    networks: tuple[str, ...]
+    owner: str | None  # the machine directory in kvm2's metadata; None: not made by kvm2
+
+
+def read_domain(xml: str) -> DomainFacts:
+    root = ET.fromstring(xml)
+    macs: dict[str, str] = {}
+    networks: list[str] = []
+    for nic in root.findall("./devices/interface"):
+        src = nic.find("source")
+        mac = nic.find("mac")
+        net = src.get("network", "") if src is not None else ""
+        if net:
+            networks.append(net)
+            if mac is not None and net not in macs:
+                macs[net] = mac.get("address", "").lower()
+    marker = root.find(f"./metadata/{{{METADATA_NS}}}machine")
+    owner = marker.get("dir", "") if marker is not None else None
+    return DomainFacts(root.get("type", ""), macs, tuple(networks), owner)
+
+
+def network_subnets(xml: str) -> list[str]:
+    """The IPv4 subnets (CIDR) a network's XML declares."""
+    import ipaddress
+
+    out = []
+    for ip in ET.fromstring(xml).findall("./ip"):
+        if ip.get("family", "ipv4") != "ipv4" or not ip.get("address"):
+            continue
+        mask = ip.get("netmask") or ip.get("prefix") or "24"
+        try:
+            out.append(str(ipaddress.IPv4Network(f"{ip.get('address')}/{mask}", strict=False)))
+        except ValueError:
+            continue
+    return out
+
+
+def dhcp_hosts(xml: str) -> dict[str, str]:
+    """MAC (lower case) -> IP of a network's static DHCP host entries."""
+    return {h.get("mac", "").lower(): h.get("ip", "") for h in ET.fromstring(xml).findall("./ip/dhcp/host")
+            if h.get("mac")}
