@@ -1,0 +1,3 @@
+"""The distribution's version (single source, read by hatchling)."""
+
+__version__ = "0.1.0"
