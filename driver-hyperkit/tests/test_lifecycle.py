@@ -142,11 +142,11 @@ def test_a_pid_file_of_an_unrelated_process_is_stale_and_that_process_is_left_al
         assert d.get_state() == State.STOPPED  # alive, but not a hyperkit
         d.stop()
         d.kill()
-        d.remove()
         assert other.poll() is None, "the driver signalled a process that is not its hyperkit"
         d.start()  # the stale pid file is replaced by the new hyperkit's
         assert d.get_state() == State.RUNNING and recorded_pid(d) != other.pid
-        assert other.poll() is None
+        d.remove()
+        assert other.poll() is None and d.get_state() == State.NONE
     finally:
         other.kill()
         other.wait()
@@ -292,3 +292,21 @@ def test_delete_through_the_machine_layer_cleans_up_after_a_crash(host: Host, ma
     machines.delete("crashy")
     assert not store.machine_dir("crashy").exists()
     wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+
+
+def test_remove_deletes_what_create_made_and_a_missing_machine_is_not_found(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+    from minikube import MachineNotFoundError
+
+    d = make_driver()
+    assert d.get_state() == State.NONE  # never created
+    for op in (d.start, d.stop, d.kill, d.restart):
+        with pytest.raises(MachineNotFoundError, match='Host does not exist: "hk"'):
+            op()
+    d.remove()  # removing what does not exist succeeds
+    d.create()
+    pid = recorded_pid(d)
+    d.remove()
+    assert d.get_state() == State.NONE
+    assert sorted(p.name for p in d.machine_dir.iterdir()) == []
+    wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+    d.remove()

@@ -216,3 +216,32 @@ def test_builtin_through_the_machine_layer(fusion: Fusion, make_driver) -> None:
     machines.start("layer")
     machines.delete("layer")
     assert not store.machine_dir("layer").exists()
+
+
+def test_a_missing_machine_is_not_found_and_remove_succeeds(fusion: Fusion, make_driver) -> None:  # type: ignore[no-untyped-def]
+    from minikube import MachineNotFoundError
+
+    d = make_driver()
+    assert d.get_state() == State.NONE
+    for op in (d.start, d.stop, d.kill, d.restart):
+        with pytest.raises(MachineNotFoundError, match='Host does not exist: "vmw"'):
+            op()
+    d.remove()
+    assert fusion.vmrun_calls() == []
+
+
+def test_restart_of_a_stopped_vm_starts_it(fusion: Fusion, make_driver) -> None:  # type: ignore[no-untyped-def]
+    d = make_driver()
+    d.create()
+    d.stop()
+    d.restart()
+    assert d.get_state() == State.RUNNING
+
+
+def test_remove_deletes_the_files_when_deletevm_fails(fusion: Fusion, make_driver,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    d = make_driver()
+    d.create()
+    monkeypatch.setenv("STANDIN_VMRUN_FAIL", "deleteVM")
+    d.remove()
+    assert d.get_state() == State.NONE and not d.vmdk_path.exists()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minikube import DriverError
+from minikube import DriverError, MachineNotFoundError
 from minikube.machine import (
     BaseDriver,
     DriverOptions,
@@ -203,6 +203,15 @@ class HyperkitDriver(BaseDriver):
     def extra_disk_path(self, i: int) -> Path:
         return self._path(f"extra-disk-{i}.rawdisk")
 
+    def _exists(self) -> bool:
+        """A machine exists from the moment create() made its disk until remove()."""
+        return self.disk_path.exists()
+
+    def _require_exists(self) -> None:
+        if not self._exists():
+            raise MachineNotFoundError(f'Host does not exist: "{self.machine_name}"',
+                                       fix=f"Create it with: minikube start -p {self.machine_name}")
+
     # --- lifecycle ----------------------------------------------------------------------------
 
     def pre_create_check(self) -> None:
@@ -260,6 +269,7 @@ class HyperkitDriver(BaseDriver):
 
     def start(self) -> None:
         _host.verify_root()
+        self._require_exists()
         adopted = self._recover_from_unclean_shutdown()
         vsock = parse_vsock_ports(self.vsock_ports)
         exe = find_hyperkit()
@@ -479,6 +489,8 @@ class HyperkitDriver(BaseDriver):
 
     def get_state(self) -> State:
         _host.verify_root()
+        if not self._exists():
+            return State.NONE
         return self._pid_state(self._recorded_pid())
 
     def _signal(self, sig: signal.Signals) -> bool:
@@ -496,6 +508,7 @@ class HyperkitDriver(BaseDriver):
 
     def stop(self) -> None:
         _host.verify_root()
+        self._require_exists()
         self._cleanup_nfs_exports()
         if not self._signal(signal.SIGTERM):
             return
@@ -508,6 +521,7 @@ class HyperkitDriver(BaseDriver):
 
     def kill(self) -> None:
         _host.verify_root()
+        self._require_exists()
         if self._signal(signal.SIGKILL) and self._proc is not None:
             try:
                 self._proc.wait(5)
@@ -515,9 +529,10 @@ class HyperkitDriver(BaseDriver):
                 pass
 
     def remove(self) -> None:
+        """Stop a running VM, drop its NFS exports, delete what create() made (not the store's files)."""
         _host.verify_root()
         try:
-            st = self.get_state()
+            st = self._pid_state(self._recorded_pid())
         except DriverError as e:
             log.debug("Error checking machine status: %s, assuming it has been removed already", e)
             st = State.ERROR
@@ -525,7 +540,17 @@ class HyperkitDriver(BaseDriver):
             self.stop()
         else:
             self._cleanup_nfs_exports()
+        made = [self.disk_path, *self.machine_dir.glob("extra-disk-*.rawdisk"),
+                *(self._path(n) for n in ("bzimage", "initrd", ISO_FILENAME, STATE_FILE, PID_FILE, LOG_FILE,
+                                          CONSOLE_RING, "tty", "id_rsa", "id_rsa.pub"))]
+        for path in made:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                raise DriverError(f"removing {path}: {e}", reason_id="GUEST_DELETE") from None
 
     def restart(self) -> None:
+        _host.verify_root()
+        self._require_exists()
         self.stop()
         self.start()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minikube import DriverError, HostNotRunningError
+from minikube import DriverError, HostNotRunningError, MachineNotFoundError
 from minikube.machine import (
     BaseDriver,
     BoolFlag,
@@ -112,6 +112,8 @@ class VMwareFusionDriver(BaseDriver):
             StringFlag("vmwarefusion-ssh-user", "SSH user", "FUSION_SSH_USER", ""),
             StringFlag("vmwarefusion-ssh-password", "SSH password", "FUSION_SSH_PASSWORD", ""),
             BoolFlag("vmwarefusion-no-share", "Disable the mount of your home directory", "FUSION_NO_SHARE"),
+            IntFlag("vmwarefusion-ssh-port", "The guest's SSH port (default 22; not in docker-machine)",
+                    "FUSION_SSH_PORT", 0),
         ]
 
     def set_config_from_flags(self, options: DriverOptions) -> None:
@@ -125,7 +127,7 @@ class VMwareFusionDriver(BaseDriver):
         self.config_drive_iso = self.resolve_store_path("configdrive.iso")
         self.ssh_user = options.string("vmwarefusion-ssh-user") or self.ssh_user or B2D_USER
         self.ssh_password = options.string("vmwarefusion-ssh-password") or self.ssh_password or B2D_PASS
-        self.ssh_port = 22
+        self.ssh_port = options.int("vmwarefusion-ssh-port") or 22
         self.no_share = options.bool("vmwarefusion-no-share")
         # Virtual Hardware 10 allows at most 16 vCPUs.
         if self.cpu < 1:
@@ -145,6 +147,11 @@ class VMwareFusionDriver(BaseDriver):
     @property
     def vmdk_path(self) -> Path:
         return self.machine_dir / f"{self.machine_name}.vmdk"
+
+    def _require_exists(self) -> None:
+        if not self.vmx_path.exists():
+            raise MachineNotFoundError(f'Host does not exist: "{self.machine_name}"',
+                                       fix=f"Create it with: minikube start -p {self.machine_name}")
 
     def _vmrun(self, *args: str, reason_id: str = "GUEST_PROVISION", timeout: float = 120.0) -> _tools.Result:
         return _tools.check("vmrun", *args, reason_id=reason_id, timeout=timeout)
@@ -265,17 +272,24 @@ class VMwareFusionDriver(BaseDriver):
             log.warning("Sharing %s with the guest failed: %s", SHARE_DIR, e.message)
 
     def start(self) -> None:
+        self._require_exists()
         self._boot()
         self._share_home(add=False)
 
     def stop(self) -> None:
+        self._require_exists()
         self._vmrun("stop", str(self.vmx_path), "nogui", reason_id="GUEST_STOP")
 
     def kill(self) -> None:
+        self._require_exists()
         self._vmrun("stop", str(self.vmx_path), "hard", "nogui", reason_id="GUEST_STOP")
 
     def restart(self) -> None:
-        self.stop()
+        """Stop (when running), then start: a stopped VM restarts instead of failing on stop."""
+        if self.get_state() == State.RUNNING:
+            self.stop()
+        else:
+            self._require_exists()
         self.start()
 
     def remove(self) -> None:
@@ -295,8 +309,9 @@ class VMwareFusionDriver(BaseDriver):
         log.info("Deleting %s...", self.machine_name)
         res = _tools.run("vmrun", "deleteVM", str(self.vmx_path), "nogui")
         if res.code != 0:
-            log.warning("vmrun deleteVM failed (exit status %d): %s; its files are removed with the machine",
-                        res.code, res.message)
+            log.warning("vmrun deleteVM failed (exit status %d): %s; deleting the VM's files", res.code, res.message)
+            for path in (self.vmx_path, self.vmdk_path):
+                path.unlink(missing_ok=True)
 
     # --- state and addresses ----------------------------------------------------------------
 
