@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from conftest import UUID, Host
-
 from minikube import ClusterConfig
 from minikube.testing import DriverConformance
 

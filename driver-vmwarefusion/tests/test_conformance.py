@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from conftest import Fusion
-
 from minikube import ClusterConfig
 from minikube.testing import DriverConformance
 

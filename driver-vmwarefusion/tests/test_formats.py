@@ -16,6 +16,7 @@ from minikube_driver_vmwarefusion import (
     leases,
     parse_vmx,
     render_vmx,
+    running_vmx_paths,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -94,3 +95,10 @@ def test_conf_host_blocks_come_before_leases(tmp_path: Path) -> None:
     assert ip_from_files([conf], [lease], "00:0c:29:9d:6e:3a") == "172.16.21.131"
     with pytest.raises(LookupError, match=r"IP not found for MAC 00:0c:29:00:00:01 in DHCP leases \(.*dhcpd.conf"):
         ip_from_files([conf, tmp_path / "absent.conf"], [lease], "00:0c:29:00:00:01")
+
+
+def test_vmrun_list_outputs() -> None:
+    assert running_vmx_paths((FIXTURES / "vmrun-list-none.txt").read_text()) == []
+    assert running_vmx_paths((FIXTURES / "vmrun-list-two.txt").read_text()) == [
+        "/Users/alice/Documents/Virtual Machines.localized/Windows 10 x64.vmwarevm/Windows 10 x64.vmx",
+        "/Users/alice/.minikube/machines/minikube/minikube.vmx"]

@@ -245,3 +245,15 @@ def test_remove_deletes_the_files_when_deletevm_fails(fusion: Fusion, make_drive
     monkeypatch.setenv("STANDIN_VMRUN_FAIL", "deleteVM")
     d.remove()
     assert d.get_state() == State.NONE and not d.vmdk_path.exists()
+
+
+def test_state_matches_whole_vmrun_list_lines_only(fusion: Fusion, make_driver,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    d = make_driver()
+    d.create()
+    d.stop()
+    # another running VM whose path contains this one's (docker-machine's substring test says Running)
+    monkeypatch.setenv("STANDIN_VMRUN_OTHER_VMS", f"{d.vmx_path}.backup/copy.vmx:/Users/alice/Windows 10 x64.vmx")
+    assert d.get_state() == State.STOPPED
+    d.start()
+    assert d.get_state() == State.RUNNING

@@ -2,7 +2,7 @@
 
 from ._dhcp import Lease, hosts_from_dhcpd_conf, ip_from_files, ip_from_leases, leases
 from ._driver import VMwareFusionDriver, dhcpd_conf_files, lease_files, mount_command
-from ._tools import FUSION_LIBRARY, find_tool
+from ._tools import FUSION_LIBRARY, find_tool, running_vmx_paths
 from ._version import __version__
 from ._vmx import VMXSettings, generated_mac, parse_vmx, render_vmx
 from .definition import DRIVER, configure, status
@@ -26,5 +26,6 @@ __all__ = [
     "mount_command",
     "parse_vmx",
     "render_vmx",
+    "running_vmx_paths",
     "status",
 ]

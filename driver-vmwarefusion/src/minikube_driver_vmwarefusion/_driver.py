@@ -321,7 +321,7 @@ class VMwareFusionDriver(BaseDriver):
             return State.NONE
         res = self._vmrun("list", reason_id="GUEST_STATUS", timeout=60)
         wanted = {str(self.vmx_path), os.path.realpath(self.vmx_path)}
-        running = {ln.strip() for ln in res.stdout.splitlines()[1:]}
+        running = set(_tools.running_vmx_paths(res.stdout))
         return State.RUNNING if wanted & running else State.STOPPED
 
     def get_ip(self) -> str:

@@ -66,3 +66,11 @@ def check(tool: str, *args: str, timeout: float = 120.0, reason_id: str = "GUEST
         raise DriverError(f"{tool} {args[0] if args else ''} failed (exit status {res.code}): {said}",
                           reason_id=reason_id)
     return res
+
+
+def running_vmx_paths(list_output: str) -> list[str]:
+    """The .vmx paths in ``vmrun list`` output (``Total running VMs: N`` then one path a line)."""
+    lines = [ln.strip() for ln in list_output.splitlines() if ln.strip()]
+    if lines and lines[0].startswith("Total running VMs:"):
+        lines = lines[1:]
+    return lines
