@@ -310,3 +310,25 @@ def test_remove_deletes_what_create_made_and_a_missing_machine_is_not_found(host
     assert sorted(p.name for p in d.machine_dir.iterdir()) == []
     wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     d.remove()
+
+
+def test_a_garbage_block_in_the_lease_file_does_not_hide_our_lease(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+    host.leases.write_text((Path(__file__).parent / "fixtures" / "dhcpd_leases_garbage").read_text())
+    d = make_driver()
+    d.create()
+    assert d.get_ip() == "192.168.64.12"
+
+
+def test_the_lease_file_is_polled_until_the_lease_appears(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    host.leases.unlink()  # bootpd has not written anything yet
+    timer = threading.Timer(0.5, lambda: host.leases.write_text(
+        (Path(__file__).parent / "fixtures" / "dhcpd_leases").read_text()))
+    timer.start()
+    try:
+        d = make_driver()
+        d.create()
+        assert d.get_ip() == IP
+    finally:
+        timer.cancel()
