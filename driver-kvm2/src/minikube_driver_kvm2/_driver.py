@@ -210,6 +210,16 @@ class KVMDriver(BaseDriver):
         if self.ip_timeout < 1:
             raise UsageError(f"invalid value {self.ip_timeout} for --kvm-ip-timeout: use a positive number of seconds")
 
+    def check_disk_size(self, image_bytes: int) -> None:
+        """The disk must hold the boot2docker tar, and a disk smaller than the boot image itself is
+        a unit mistake (``--disk-size 20`` is 20 MB, not 20 GB)."""
+        tar = len(disk_tar(b"ssh-rsa " + b"A" * 400 + b" minikube\n"))
+        need_mb = max(-(-tar // MIB), -(-image_bytes // MIB))
+        if self.disk_size < need_mb:
+            raise UsageError(f"disk size {self.disk_size} MB is smaller than the boot image ({need_mb} MB) "
+                             "and the boot2docker disk image it must hold",
+                             fix="Use a bigger --disk-size, e.g. --disk-size 20000mb (a bare number is MB)")
+
     # --- paths ------------------------------------------------------------------------------
 
     def machine_dir(self) -> Path:
@@ -350,7 +360,7 @@ class KVMDriver(BaseDriver):
             if not os.path.exists(DEV_KVM):
                 raise DriverError(f"--kvm-virt-type kvm: there is no {DEV_KVM} on this host", reason_id="PR_KVM_CAPABILITIES",
                                   fix="Load kvm_intel or kvm_amd, or use --kvm-virt-type auto (software emulation)")
-            problem = dev_kvm_problem(who)
+            problem = dev_kvm_problem(who, DEV_KVM)
             if problem:
                 raise DriverError(f"--kvm-virt-type kvm: {problem}", reason_id="PR_KVM_DEVICE_PERMISSION",
                                   fix=dev_kvm_fix(who))
@@ -369,11 +379,7 @@ class KVMDriver(BaseDriver):
         if not os.access(src, os.R_OK):
             raise DriverError(f"the boot image {src} is not readable by {Identity.current().name}",
                               reason_id="PR_KVM_ISO_PERMISSION", fix=f"Run: chmod a+r {src}")
-        need = len(disk_tar(b"ssh-rsa " + b"A" * 400 + b" minikube\n"))
-        if self.disk_size * MIB < need:
-            raise UsageError(f"disk size {self.disk_size} MB is smaller than the boot2docker image "
-                             f"({need} bytes) that the disk starts with",
-                             fix="Use a bigger --disk-size, e.g. --disk-size 20000mb")
+        self.check_disk_size(src.stat().st_size)
         choice = self.virt_choice()
         conn = self._connect()
         if choice.virt_type == "kvm":
@@ -412,18 +418,7 @@ class KVMDriver(BaseDriver):
         self._activate(self._named_network(conn))
         self._activate(self._ensure_private_network(conn))
         self._copy_iso()
-        public_key = generate_ssh_key(self.get_ssh_key_path())
-        self.disk_path = self.disk_path or str(mdir / f"{self.machine_name}.rawdisk")
-        try:
-            write_raw_disk(Path(self.disk_path), public_key, self.disk_size)
-        except ValueError as e:
-            raise UsageError(str(e), fix="Use a bigger --disk-size") from None
-        self.extra_disk_paths = []
-        for i in range(1, self.extra_disks + 1):
-            path = mdir / f"{self.machine_name}-{i}.rawdisk"
-            with open(path, "wb") as f:
-                f.truncate(self.disk_size * MIB)
-            self.extra_disk_paths.append(str(path))
+        self.write_disks(generate_ssh_key(self.get_ssh_key_path()))
         if self.gpu:
             self.devices_xml = gpu_devices_xml()
         choice = self.virt_choice()
@@ -443,6 +438,22 @@ class KVMDriver(BaseDriver):
         self.mac = facts.macs.get(self.network, self.mac)
         self.private_mac = facts.macs.get(self.private_network, self.private_mac)
         self.start()
+
+    def write_disks(self, public_key: bytes) -> None:
+        """The boot2docker disk (tar stream with the SSH key, then sparse up to DiskSize) and any
+        extra disks (empty, sparse)."""
+        mdir = self.machine_dir()
+        self.disk_path = self.disk_path or str(mdir / f"{self.machine_name}.rawdisk")
+        try:
+            write_raw_disk(Path(self.disk_path), public_key, self.disk_size)
+        except ValueError as e:
+            raise UsageError(str(e), fix="Use a bigger --disk-size") from None
+        self.extra_disk_paths = []
+        for i in range(1, self.extra_disks + 1):
+            path = mdir / f"{self.machine_name}-{i}.rawdisk"
+            with open(path, "wb") as f:
+                f.truncate(self.disk_size * MIB)
+            self.extra_disk_paths.append(str(path))
 
     def _copy_iso(self) -> None:
         src = self.iso_source()
@@ -627,8 +638,10 @@ class KVMDriver(BaseDriver):
             else:
                 self._destroy(dom)
                 try:
-                    dom.undefineFlags(lv.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | lv.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                                      | lv.VIR_DOMAIN_UNDEFINE_NVRAM)
+                    try:
+                        dom.undefineFlags(lv.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | lv.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+                    except lv.libvirtError:
+                        dom.undefine()  # drivers without those flags
                 except lv.libvirtError as e:
                     if self._lookup(conn) is not None:
                         raise DriverError(f'cannot undefine "{self.machine_name}": {e}', reason_id="GUEST_DELETE") from None

@@ -6,7 +6,7 @@ Importing this module imports no libvirt: the driver module imports it on first 
 from __future__ import annotations
 
 from minikube import ClusterConfig, DriverDef, Priority, localpath
-from minikube.machine import FlagValues
+from minikube.machine import FlagValues, mac_from_name
 
 from ._driver import KVMDriver, new_driver
 from ._health import health
@@ -23,6 +23,7 @@ def create_config(cc: ClusterConfig) -> KVMDriver:
         disk_size=cc.disk_size,
         boot2docker_url=cc.minikube_iso,
         private_network=f"mk-{cc.name}",
+        private_mac=mac_from_name(cc.name),
     )
     d.disk_path = d.resolve_store_path(f"{cc.name}.rawdisk")
     d.iso = d.resolve_store_path("boot2docker.iso")

@@ -1,0 +1,123 @@
+"""Host facts: who may enter a directory or open /dev/kvm, the CPU flags, auto virt type, states."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from minikube.machine import State
+from minikube_driver_kvm2 import choose_virt_type, cpu_has_hw_virt, machine_state
+from minikube_driver_kvm2._host import Identity, blocking_directory, dev_kvm_fix, dev_kvm_problem, is_local_system_uri
+
+NOBODY = Identity("someone", 54321, 54321, frozenset({54321}))
+ROOT = Identity("root", 0, 0, frozenset({0}))
+INTEL = "processor\t: 0\nflags\t\t: fpu vme de pse tsc msr vmx ept\n"
+AMD = "processor\t: 0\nflags\t\t: fpu svm npt\n"
+NESTED = "processor\t: 0\nflags\t\t: fpu vme de pse tsc msr hypervisor\n"
+
+
+def test_cpu_flags() -> None:
+    assert cpu_has_hw_virt(INTEL) and cpu_has_hw_virt(AMD)
+    assert not cpu_has_hw_virt(NESTED)
+    assert not cpu_has_hw_virt("model name\t: vmx-lookalike svm-ish\n")
+    assert not cpu_has_hw_virt("")
+
+
+def test_permission_bits(tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_text("x")
+    os.chmod(f, 0o640)
+    st = os.stat(f)
+    owner = Identity("o", st.st_uid, st.st_gid, frozenset({st.st_gid}))
+    group = Identity("g", st.st_uid + 1, st.st_gid + 1, frozenset({st.st_gid}))
+    assert owner.may(st, 6) and group.may(st, 4) and not group.may(st, 2)
+    assert not NOBODY.may(st, 4)
+    assert ROOT.may(st, 7)
+
+
+@pytest.fixture
+def open_dir() -> Iterator[Path]:
+    """A directory under /tmp that anyone may enter (pytest's tmp_path root is 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="kvm2-test-", dir="/tmp"))
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_blocking_directory_finds_the_0700_one(open_dir: Path) -> None:
+    tmp_path = open_dir
+    home = tmp_path / "home"
+    (home / "machines" / "m").mkdir(parents=True)
+    os.chmod(home, 0o700)
+    target = home / "machines" / "m" / "boot2docker.iso"
+    assert blocking_directory(target, NOBODY) == home
+    assert blocking_directory(target, ROOT) is None
+    os.chmod(home, 0o711)
+    os.chmod(home / "machines", 0o711)
+    os.chmod(home / "machines" / "m", 0o711)
+    assert blocking_directory(target, NOBODY) is None
+    # directories that do not exist yet are made later, for QEMU's user
+    assert blocking_directory(tmp_path / "new" / "machines" / "m" / "x.iso", NOBODY) is None
+
+
+def test_dev_kvm_problem(tmp_path: Path) -> None:
+    assert dev_kvm_problem(NOBODY, str(tmp_path / "absent")) == ""
+    plain = tmp_path / "kvm"
+    plain.write_text("")
+    assert "not a character device" in dev_kvm_problem(NOBODY, str(plain))
+    assert dev_kvm_problem(NOBODY, "/dev/null") == ""  # crw-rw-rw-
+    if os.path.exists("/dev/kvm"):
+        st = os.stat("/dev/kvm")
+        outsider = Identity("outsider", 54321, 54321, frozenset({54321}))
+        member = Identity("member", 54321, 54321, frozenset({st.st_gid}))
+        if st.st_mode & 0o006 != 0o006:
+            assert "cannot be opened read-write by outsider" in dev_kvm_problem(outsider)
+        if st.st_mode & 0o060 == 0o060:
+            assert dev_kvm_problem(member) == ""
+
+
+def test_dev_kvm_fix_names_the_group_for_users() -> None:
+    assert dev_kvm_fix(ROOT) == "Run: chgrp kvm /dev/kvm && chmod 0660 /dev/kvm"
+    assert "usermod --append --groups kvm someone" in dev_kvm_fix(NOBODY)
+
+
+def test_auto_picks_kvm_only_with_a_usable_dev_kvm_and_cpu_flags(tmp_path: Path) -> None:
+    usable = "/dev/null"  # a character device anyone may open: stands for a usable /dev/kvm
+    assert choose_virt_type("auto", NOBODY, usable, INTEL).virt_type == "kvm"
+    nested = choose_virt_type("auto", NOBODY, usable, NESTED)
+    assert nested.virt_type == "qemu" and "vmx or svm" in nested.why and nested.software
+    missing = choose_virt_type("auto", NOBODY, str(tmp_path / "kvm"), INTEL)
+    assert missing.virt_type == "qemu" and "no " in missing.why
+    plain = tmp_path / "plainkvm"
+    plain.write_text("")
+    assert choose_virt_type("auto", NOBODY, str(plain), INTEL).virt_type == "qemu"
+    for asked in ("kvm", "qemu"):
+        assert choose_virt_type(asked, NOBODY, str(tmp_path / "kvm"), NESTED).virt_type == asked
+
+
+def test_auto_on_this_host() -> None:
+    """The real /dev/kvm and /proc/cpuinfo: kvm exactly when both allow it."""
+    choice = choose_virt_type("auto", Identity.current())
+    cpu = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    kvm_ok = os.path.exists("/dev/kvm") and dev_kvm_problem(Identity.current()) == ""
+    assert choice.virt_type == ("kvm" if kvm_ok and cpu_has_hw_virt(cpu) else "qemu")
+
+
+@pytest.mark.parametrize("code, state", [
+    (0, State.NONE), (1, State.RUNNING), (2, State.ERROR), (3, State.PAUSED), (4, State.STOPPING),
+    (5, State.STOPPED), (6, State.ERROR), (7, State.SAVED), (99, State.NONE)])
+def test_state_mapping(code: int, state: State) -> None:
+    assert machine_state(code) is state
+
+
+def test_local_system_uri() -> None:
+    assert is_local_system_uri("qemu:///system")
+    assert is_local_system_uri("qemu:///system?socket=/run/x.sock")
+    assert is_local_system_uri("qemu+unix:///system")
+    assert not is_local_system_uri("qemu:///session")
+    assert not is_local_system_uri("qemu+ssh://host/system")
+    assert not is_local_system_uri("test:///default")

@@ -1,0 +1,97 @@
+"""Real VMs on the real libvirtd, through the real ``minikube`` console script of a throwaway venv."""
+
+from __future__ import annotations
+
+import re
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import Leftovers, Minikube, virsh
+from minikube_driver_kvm2._host import Identity, choose_virt_type
+
+pytestmark = pytest.mark.libvirt
+
+SMALL = ("--memory", "512mb", "--disk-size", "256mb")
+
+
+def domain_type(name: str) -> tuple[str, bool]:
+    """The domain's type, and whether its CPU mode is host-passthrough."""
+    root = ET.fromstring(virsh("dumpxml", name).stdout)
+    cpu = root.find("cpu")
+    return root.get("type", ""), cpu is not None and cpu.get("mode") == "host-passthrough"
+
+
+def lease_ips(network: str) -> list[str]:
+    return re.findall(r"(\d+\.\d+\.\d+\.\d+)/\d+", virsh("net-dhcp-leases", network).stdout)
+
+
+def ssh_until(minikube: Minikube, name: str, *command: str, want: str, timeout: float = 60) -> str:
+    """``minikube ssh`` inside the test namespace, until the guest's SSH server answers."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        p = minikube.in_netns("ssh", "-p", name, "--", *command)
+        if p.returncode == 0 and want in p.stdout:
+            return p.stdout
+        last = p.stdout + p.stderr
+        time.sleep(1)
+    raise AssertionError(f"minikube ssh never gave {want!r}: {last}")
+
+
+def assert_nothing_left(minikube: Minikube, name: str) -> None:
+    assert name not in virsh("list", "--all", "--name").stdout.split()
+    assert f"mk-{name}" not in virsh("net-list", "--all", "--name").stdout.split()
+    assert not (minikube.home / "machines" / name).exists()
+    assert not (minikube.home / "profiles" / name).exists()
+
+
+def test_lifecycle_qemu(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers) -> None:
+    name = leftovers.profile()
+    p = minikube("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url", str(tiny_iso), *SMALL)
+    assert p.returncode == 0, p.stderr
+    assert domain_type(name) == ("qemu", False)  # software emulation: no host-passthrough
+
+    p = minikube("status", "-p", name)
+    assert p.returncode == 0 and "host: Running" in p.stdout, p.stdout + p.stderr
+    p = minikube("ip", "-p", name)
+    ip = p.stdout.strip()
+    assert p.returncode == 0 and ip in lease_ips(f"mk-{name}"), (ip, p.stderr)
+    assert f"running at {ip}" in minikube("start", "-p", name).stderr  # already running: says where
+
+    out = ssh_until(minikube, name, "cat", "/proc/cmdline", want="host=minikube")
+    assert "console=ttyS0" in out
+    assert ssh_until(minikube, name, "id", "-un", want="docker").strip() == "docker"
+    machine = minikube.home / "machines" / name
+    assert (machine / "boot2docker.iso").stat().st_size == tiny_iso.stat().st_size
+    assert "tiny-minikube" in (machine / "console.log").read_text(errors="replace")
+
+    p = minikube("stop", "-p", name)
+    assert p.returncode == 0, p.stderr
+    p = minikube("status", "-p", name)
+    assert p.returncode == 7 and "host: Stopped" in p.stdout, p.stdout + p.stderr
+    assert virsh("domstate", name).stdout.strip() == "shut off"
+
+    p = minikube("start", "-p", name)
+    assert p.returncode == 0, p.stderr
+    assert minikube("ip", "-p", name).stdout.strip() == ip  # the static DHCP reservation
+    ssh_until(minikube, name, "cat", "/proc/cmdline", want="host=minikube")
+
+    p = minikube("delete", "-p", name)
+    assert p.returncode == 0, p.stderr
+    assert_nothing_left(minikube, name)
+
+
+def test_auto_selection_and_auto_virt_type(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers) -> None:
+    name = leftovers.profile()
+    p = minikube("start", "-p", name, "--iso-url", str(tiny_iso), *SMALL)
+    assert p.returncode == 0, p.stderr
+    assert "Automatically selected the kvm2 driver" in p.stderr
+    choice = choose_virt_type("auto", Identity.current())
+    assert domain_type(name) == (choice.virt_type, choice.virt_type == "kvm")
+    assert ("For improved kvm2 performance" in p.stderr) is choice.software
+    assert minikube("status", "-p", name).returncode == 0
+    p = minikube("delete", "-p", name)
+    assert p.returncode == 0, p.stderr
+    assert_nothing_left(minikube, name)
