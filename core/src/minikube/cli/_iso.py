@@ -164,6 +164,12 @@ def _download_error(url: str, e: BaseException) -> MinikubeError:
                          fix="Check the --iso-url and your network, then run minikube start again")
 
 
+def _cut_off(url: str, got: int, total: int | None) -> MinikubeError:
+    of = f" of {total}" if total is not None else ""
+    return MinikubeError(f"the download of {url} was cut off after {got}{of} bytes", reason_id="INET_DOWNLOAD",
+                         fix="Run minikube start again to retry")
+
+
 def _sha256_beside(url: str) -> str | None:
     """``<url>.sha256`` ("<hex>" or "<hex>  <name>"); its absence means the image is not verified."""
     import urllib.error
@@ -192,15 +198,17 @@ def _download(url: str, image: Path, expected: str | None) -> tuple[int, str]:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
+            total: int | None = None
             try:
                 with _open(url) as resp:
                     total = int(resp.headers.get("Content-Length") or 0) or None
                     size, digest = _copy(resp, out, total, image.name, url)
+            except http.client.IncompleteRead as e:
+                raise _cut_off(url, out.tell() + len(e.partial), total) from None
             except (OSError, http.client.HTTPException) as e:
                 raise _download_error(url, e) from None
             if total is not None and size != total:
-                raise MinikubeError(f"the download of {url} was cut off after {size} of {total} bytes",
-                                    reason_id="INET_DOWNLOAD", fix="Run minikube start again to retry")
+                raise _cut_off(url, size, total)
             if expected is not None and digest != expected:
                 raise MinikubeError(f"the boot image {url} has sha256 {digest}, expected {expected}",
                                     reason_id="INET_CHECKSUM",

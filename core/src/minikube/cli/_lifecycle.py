@@ -7,6 +7,7 @@ discovery index (no imports) and just that driver's entry point is loaded.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -20,6 +21,8 @@ from ..machine import HostStore, Machines, State
 from . import _ui
 from ._settings import profile_name
 
+log = logging.getLogger("minikube.cli")
+
 #: minikube status's exit code bits: host (1), cluster (2) and Kubernetes (4) not running.
 STATUS_NOT_RUNNING = 7
 
@@ -32,6 +35,7 @@ def _not_found(name: str) -> MachineNotFoundError:
 def _existing(profile: str | None) -> tuple[str, Machines]:
     name = profile_name(profile)
     machines = Runtime().machines()
+    log.info("profile %s in %s", name, machines.store.home)
     if not machines.exists(name):
         raise _not_found(name)
     return name, machines

@@ -197,7 +197,7 @@ def drivers_info(
     run_info(name, output.value)
 
 
-@config_app.command("set")
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(key: str, value: str) -> None:
     """Set a user setting (e.g. `driver kvm2`, `memory 4g`, `drivers.kvm2.kvm-network default`)."""
     from ._config import run_set

@@ -108,7 +108,8 @@ def auto_select(rt: Runtime, explain: bool) -> Choice:
         d, st = ld.definition, states[name]
         prio = d.priority if st.healthy else min(d.priority, Priority.UNHEALTHY)
         options.append(DriverState(name, d.default, Priority(prio), st, d))
-    options.sort(key=lambda o: (-o.priority, o.name))
+    # minikube's order: effective priority, then the driver's own priority ("Preference"), then name.
+    options.sort(key=lambda o: (-o.priority, -(o.definition.priority if o.definition else 0), o.name))
     s = suggest(options)
     if explain:
         _explain(s.pick, options, quarantined, unsupported, plat)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import localpath
-from .._errors import ConfigError, UsageError
+from .._errors import ConfigError, InvalidNameError, UsageError
 from ..config import DEFAULT_CPUS, DEFAULT_DISK_MB, DEFAULT_MEMORY_MB, DEFAULT_PROFILE, load_settings
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
@@ -139,6 +139,8 @@ def parse_value(key: Key, raw: Any, where: str, error: type[UsageError] | type[C
         if error is ConfigError:
             raise ConfigError(f"invalid value {raw!r} for {where}: {e}", reason_id="MK_CONFIG_INVALID",
                               fix=f"Fix it with: minikube config set {key.name} <value>") from None
+        if key.parse is parse_profile:  # a bad name: MK_INVALID_NAME, before any file is touched
+            raise InvalidNameError(f"invalid profile name {raw!r} ({where}): {e}") from None
         raise UsageError(f"invalid value {raw!r} for {where}: {e}") from None
 
 

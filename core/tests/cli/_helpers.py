@@ -1,0 +1,88 @@
+"""The real ``minikube`` console script of a test venv, and minikube's error form."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from minikube.testing import Venv
+
+HERE = Path(__file__).resolve().parent
+CLI_DISTS = HERE / "dists"
+CORE_DISTS = HERE.parent / "dists"
+
+#: Settings a developer's shell may export; cleared so every test starts from defaults.
+CLEARED = ("MINIKUBE_DRIVER", "MINIKUBE_CPUS", "MINIKUBE_MEMORY", "MINIKUBE_DISK_SIZE", "MINIKUBE_ISO_URL",
+           "MINIKUBE_PROFILE", "MINIKUBE_STRICT_PLUGINS", "FAKE_LABEL", "FAKE_TAGS", "FAKE_CPU_COUNT",
+           "FAKE_FAIL_CREATE", "FAKE_CREATE_DELAY", "MINIKUBE_TEST_REPORT_IMPORTS")
+
+#: The health-check limit in tests (the default is minikube's 20 s).
+HEALTH_TIMEOUT = "3"
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def dist(name: str) -> Path:
+    """A test distribution: the CLI's own (health states) or the core's (fake, broken, ...)."""
+    for root in (CLI_DISTS, CORE_DISTS):
+        path = root / f"minikube-driver-{name}"
+        if path.is_dir():
+            return path
+    raise LookupError(name)
+
+
+class Mk:
+    """One venv's console script with its own MINIKUBE_HOME and discovery cache."""
+
+    def __init__(self, venv: Venv, home: Path) -> None:
+        self.venv = venv
+        self.home = home
+        self.env = {k: "" for k in CLEARED}
+        self.env.update({"MINIKUBE_HOME": str(home), "XDG_CACHE_HOME": str(home.parent / "xdg-cache"),
+                         "MINIKUBE_HEALTH_TIMEOUT": HEALTH_TIMEOUT, "COLUMNS": "200"})
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
+                 input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return self.venv.minikube(*args, env={**self.env, **(env or {})}, timeout=timeout, input=input)
+
+    def ok(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        p = self(*args, env=env)
+        assert p.returncode == 0, (args, p.returncode, p.stdout, p.stderr)
+        assert "Traceback" not in p.stderr, p.stderr
+        return p
+
+    def json(self, *args: str, env: dict[str, str] | None = None) -> Any:
+        return json.loads(self.ok(*args, env=env).stdout)
+
+    def machine_config(self, name: str) -> dict[str, Any]:
+        return json.loads((self.home / "machines" / name / "config.json").read_text())  # type: ignore[no-any-return]
+
+    def profile_config(self, name: str) -> dict[str, Any]:
+        return json.loads((self.home / "profiles" / name / "config.json").read_text())  # type: ignore[no-any-return]
+
+    def full_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return self.venv.env({**self.env, **(extra or {})})
+
+
+def assert_error(p: subprocess.CompletedProcess[str], reason: str, code: int) -> str:
+    """One ``X Exiting due to <reason>: ...`` line, the right exit code, no traceback; returns stderr."""
+    assert p.returncode == code, (p.returncode, p.stdout, p.stderr)
+    assert "Traceback" not in p.stderr + p.stdout, p.stderr
+    lines = [ln for ln in p.stderr.splitlines() if ln.startswith("X Exiting due to")]
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith(f"X Exiting due to {reason}: "), p.stderr
+    return p.stderr
+
+
+#: Set this in a command's environment to have it report the driver packages it imported.
+REPORT_IMPORTS = {"MINIKUBE_TEST_REPORT_IMPORTS": "1"}
+
+
+def imported_drivers(stderr: str) -> set[str]:
+    """The driver packages a process imported, from its ``IMPORTED-DRIVERS:`` line (see conftest)."""
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("IMPORTED-DRIVERS:")]
+    assert lines, f"no import report in: {stderr[-2000:]}"
+    return {m for m in lines[-1][len("IMPORTED-DRIVERS:"):].split(",") if m}

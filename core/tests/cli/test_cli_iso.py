@@ -1,0 +1,204 @@
+"""Boot images through ``--iso-url``: paths, file://, and http:// from a real local HTTP server.
+
+The server (127.0.0.1 only, started here) serves good images, ``.sha256`` files beside them, a
+404, a download cut off halfway, and one that stalls; it logs every request so the tests can
+tell a cached image from a fresh download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ._helpers import Mk, assert_error
+
+IMAGE = b"MINIKUBE-TEST-BOOT-IMAGE\n" * 20_000  # ~0.5 MB: big enough to stream in many chunks
+OTHER = b"ANOTHER-IMAGE\n" * 10_000
+SHA = hashlib.sha256(IMAGE).hexdigest()
+
+
+@dataclass
+class Server:
+    url: str
+    log: list[str] = field(default_factory=list)
+
+    def gets(self, path: str) -> int:
+        return self.log.count(path)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    routes: dict[str, bytes] = {
+        "/good/boot.iso": IMAGE,
+        "/side/boot.iso": IMAGE,
+        "/side/boot.iso.sha256": f"{SHA}  boot.iso\n".encode(),
+        "/badside/boot.iso": IMAGE,
+        "/badside/boot.iso.sha256": (hashlib.sha256(b"x").hexdigest() + "\n").encode(),
+        "/other/boot.iso": OTHER,
+    }
+    log: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            path = self.path.split("?", 1)[0]
+            log.append(path)
+            if path == "/cut/boot.iso":  # promises the whole image, sends half, hangs up
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(IMAGE)))
+                self.end_headers()
+                self.wfile.write(IMAGE[: len(IMAGE) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            if path == "/stall/boot.iso":  # sends a little, then nothing for a long time
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(IMAGE)))
+                self.end_headers()
+                self.wfile.write(IMAGE[:1000])
+                self.wfile.flush()
+                time.sleep(60)
+                return
+            body = routes.get(path)
+            if body is None:
+                self.send_error(404, "Not Found")
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", log)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def iso_dir(mk: Mk) -> Path:
+    return mk.home / "cache" / "iso"
+
+
+def cache_files(mk: Mk) -> list[str]:
+    d = iso_dir(mk)
+    return sorted(p.name for p in d.iterdir() if not p.name.endswith(".lock")) if d.is_dir() else []
+
+
+def test_download_with_checksum_is_cached_and_reused(mk: Mk, server: Server) -> None:
+    url = f"{server.url}/good/boot.iso?checksum=sha256:{SHA}"
+    before = server.gets("/good/boot.iso")
+    p = mk.ok("start", "--driver", "fake", "-p", "i1", "--iso-url", url)
+    assert "* Downloading the boot image" in p.stderr
+    image = iso_dir(mk) / "boot.iso"
+    assert image.read_bytes() == IMAGE and cache_files(mk) == ["boot.iso", "boot.iso.json"]
+    assert mk.machine_config("i1")["Driver"]["Boot2DockerURL"] == image.as_uri()
+    assert mk.profile_config("i1")["MinikubeISO"] == image.as_uri()
+    p = mk.ok("start", "--driver", "fake", "-p", "i2", "--iso-url", url)
+    assert "* Using the cached boot image" in p.stderr
+    assert server.gets("/good/boot.iso") == before + 1  # the second start did not download
+
+
+def test_sha256_file_beside_the_image_verifies_it(mk: Mk, server: Server) -> None:
+    mk.ok("start", "--driver", "fake", "--iso-url", f"{server.url}/side/boot.iso")
+    assert server.gets("/side/boot.iso.sha256") >= 1
+    assert (iso_dir(mk) / "boot.iso").read_bytes() == IMAGE
+
+
+def test_checksum_mismatch_leaves_nothing_behind(mk: Mk, server: Server) -> None:
+    wrong = hashlib.sha256(b"not the image").hexdigest()
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", f"{server.url}/good/boot.iso?checksum=sha256:{wrong}"),
+                       "INET_CHECKSUM", 40)
+    assert f"has sha256 {SHA}, expected {wrong}" in err
+    assert cache_files(mk) == []
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", f"{server.url}/badside/boot.iso"), "INET_CHECKSUM", 40)
+    assert cache_files(mk) == [] and not (mk.home / "machines" / "minikube").exists()
+    assert not (mk.home / "profiles" / "minikube").exists()
+
+
+def test_404_is_a_clear_error(mk: Mk, server: Server) -> None:
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", f"{server.url}/missing/boot.iso"), "INET_DOWNLOAD", 40)
+    assert f"{server.url}/missing/boot.iso" in err and "404" in err
+    assert cache_files(mk) == []
+
+
+def test_cut_off_download_is_not_trusted_and_a_later_start_fetches_it_whole(mk: Mk, server: Server) -> None:
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", f"{server.url}/cut/boot.iso"), "INET_DOWNLOAD", 40)
+    assert f"was cut off after {len(IMAGE) // 2} of {len(IMAGE)} bytes" in err
+    assert cache_files(mk) == []
+    mk.ok("start", "--driver", "fake", "--iso-url", f"{server.url}/good/boot.iso?checksum=sha256:{SHA}")
+    assert (iso_dir(mk) / "boot.iso").read_bytes() == IMAGE
+
+
+def test_an_image_without_its_record_is_fetched_again(mk: Mk, server: Server) -> None:
+    iso_dir(mk).mkdir(parents=True)
+    (iso_dir(mk) / "boot.iso").write_bytes(IMAGE[:100])  # e.g. copied in by hand, or a crash before the record
+    before = server.gets("/good/boot.iso")
+    mk.ok("start", "--driver", "fake", "--iso-url", f"{server.url}/good/boot.iso")
+    assert server.gets("/good/boot.iso") == before + 1
+    assert (iso_dir(mk) / "boot.iso").read_bytes() == IMAGE
+    # The same file name from another URL is not mistaken for it.
+    mk.ok("start", "--driver", "fake", "-p", "o", "--iso-url", f"{server.url}/other/boot.iso")
+    assert (iso_dir(mk) / "boot.iso").read_bytes() == OTHER
+
+
+def test_ctrl_c_during_a_download_leaves_no_partial_file(mk: Mk, server: Server) -> None:
+    proc = subprocess.Popen([str(mk.venv.bin / "minikube"), "start", "--driver", "fake", "--iso-url",
+                             f"{server.url}/stall/boot.iso"], env=mk.full_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.endswith(".part") for p in
+                                                  (iso_dir(mk).iterdir() if iso_dir(mk).is_dir() else [])):
+        time.sleep(0.1)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and "X Exiting due to MK_INTERRUPTED" in err
+    assert cache_files(mk) == []
+
+
+def test_local_paths_and_file_urls(mk: Mk, tmp_path: Path) -> None:
+    image = tmp_path / "my image.iso"
+    image.write_bytes(IMAGE)
+    mk.ok("start", "--driver", "fake", "-p", "p1", "--iso-url", str(image))
+    mk.ok("start", "--driver", "fake", "-p", "p2", "--iso-url", f"{image.as_uri()}?checksum=sha256:{SHA}")
+    for p in ("p1", "p2"):
+        assert mk.machine_config(p)["Driver"]["Boot2DockerURL"] == image.as_uri()
+    assert cache_files(mk) == []  # local images are used where they are
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", str(tmp_path / "nope.iso")), "MK_USAGE", 14)
+    assert "does not exist" in err
+    wrong = "0" * 64
+    assert_error(mk("start", "--driver", "fake", "--iso-url", f"{image.as_uri()}?checksum=sha256:{wrong}"),
+                 "INET_CHECKSUM", 40)
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", "ftp://example.invalid/x.iso"), "MK_USAGE", 14)
+    assert "--iso-url" in err
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", f"{image}?checksum=md5:abc"), "MK_USAGE", 14)
+    assert "checksum" in err
+
+
+def test_iso_url_from_config_and_environment(mk: Mk, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.iso", tmp_path / "b.iso"
+    a.write_bytes(IMAGE)
+    b.write_bytes(OTHER)
+    mk.ok("config", "set", "iso-url", str(a))
+    mk.ok("start", "--driver", "fake", "-p", "c")
+    mk.ok("start", "--driver", "fake", "-p", "e", env={"MINIKUBE_ISO_URL": str(b)})
+    assert mk.profile_config("c")["MinikubeISO"] == a.as_uri()
+    assert mk.profile_config("e")["MinikubeISO"] == b.as_uri()
+    assert os.path.exists(a)

@@ -1,0 +1,122 @@
+"""A machine's whole life through the real console script: start, status, ip, stop, ssh, delete."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from ._helpers import Mk, assert_error
+
+
+def test_full_cycle_on_the_fake_driver(mk: Mk) -> None:
+    p = mk.ok("start", "--driver", "fake", "-p", "cycle", "--cpus", "3", "--memory", "3g")
+    assert '* Using the fake driver based on user configuration' in p.stderr
+    assert 'Done! "cycle" is running at 192.168.50.' in p.stderr
+    assert p.stdout == ""  # progress is on stderr; stdout stays for results
+
+    st = mk("status", "-p", "cycle")
+    assert st.returncode == 0 and st.stdout.splitlines() == ["cycle", "type: Control Plane", "host: Running"]
+    assert json.loads(mk.ok("status", "-p", "cycle", "-o", "json").stdout) == {
+        "Name": "cycle", "Host": "Running", "Driver": "fake"}
+    ip = mk.ok("ip", "-p", "cycle").stdout.strip()
+    assert ip.startswith("192.168.50.") and ip == mk.machine_config("cycle")["Driver"]["IPAddress"]
+
+    cfg = mk.profile_config("cycle")
+    assert (cfg["Driver"], cfg["CPUs"], cfg["Memory"], cfg["DiskSize"]) == ("fake", 3, 3072, 20000)
+    assert mk.machine_config("cycle")["Driver"]["CPU"] == 3
+
+    stopped = mk.ok("stop", "-p", "cycle")
+    assert 'Stopping node "cycle"' in stopped.stderr
+    st = mk("status", "-p", "cycle", "-o", "json")
+    assert st.returncode == 7 and json.loads(st.stdout)["Host"] == "Stopped"
+    assert_error(mk("ip", "-p", "cycle"), "GUEST_NOT_RUNNING", 83)
+
+    again = mk.ok("start", "-p", "cycle")
+    assert "based on existing profile" in again.stderr and "Creating" not in again.stderr
+    assert mk("status", "-p", "cycle").returncode == 0
+    assert mk.ok("ip", "-p", "cycle").stdout.strip() == ip
+
+    gone = mk.ok("delete", "-p", "cycle")
+    assert 'Removed all traces of the "cycle" cluster' in gone.stderr
+    assert not (mk.home / "machines" / "cycle").exists() and not (mk.home / "profiles" / "cycle").exists()
+    assert_error(mk("status", "-p", "cycle"), "GUEST_NOT_FOUND", 85)
+
+
+def test_store_files_are_private_and_json(mk: Mk) -> None:
+    mk.ok("start", "--driver", "fake", "-p", "files")
+    mdir = mk.home / "machines" / "files"
+    assert stat.S_IMODE(mdir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((mdir / "config.json").stat().st_mode) == 0o600
+    doc = mk.machine_config("files")
+    assert doc["ConfigVersion"] == 3 and doc["DriverName"] == "fake" and doc["Name"] == "files"
+
+
+def test_commands_on_a_missing_profile_say_so(mk: Mk) -> None:
+    for cmd in (["status"], ["ip"], ["stop"], ["ssh"]):
+        err = assert_error(mk(*cmd, "-p", "ghost"), "GUEST_NOT_FOUND", 85)
+        assert 'Profile "ghost" not found' in err and "minikube start -p ghost" in err
+    p = mk.ok("delete", "-p", "ghost")
+    assert '"ghost" profile does not exist' in p.stderr
+
+
+def test_profile_list_text_and_json(mk: Mk) -> None:
+    assert mk.json("profile", "list", "-o", "json") == {"invalid": [], "valid": []}
+    mk.ok("start", "--driver", "fake", "-p", "one")
+    mk.ok("start", "--driver", "fake", "-p", "two", "--memory", "1024")
+    mk.ok("stop", "-p", "two")
+    doc = mk.json("profile", "list", "-o", "json")
+    assert [(v["Name"], v["Driver"], v["Status"]) for v in doc["valid"]] == [
+        ("one", "fake", "Running"), ("two", "fake", "Stopped")]
+    assert doc["valid"][1]["Config"]["Memory"] == 1024 and doc["invalid"] == []
+    text = mk.ok("profile", "list").stdout.splitlines()
+    assert text[0].split() == ["PROFILE", "DRIVER", "STATUS", "CPUS", "MEMORY"]
+    assert text[1].split() == ["one", "fake", "Running", "2", "2048"]
+    (mk.home / "profiles" / "one" / "config.json").write_text("{not json")
+    doc = mk.json("profile", "list", "-o", "json")
+    assert [v["Name"] for v in doc["valid"]] == ["two"] and doc["invalid"][0]["Name"] == "one"
+
+
+def test_active_profile_from_config_and_environment(mk: Mk) -> None:
+    mk.ok("start", "--driver", "fake", "-p", "picked")
+    mk.ok("config", "set", "profile", "picked")
+    assert json.loads(mk.ok("status", "-o", "json").stdout)["Name"] == "picked"
+    assert_error(mk("status", env={"MINIKUBE_PROFILE": "other"}), "GUEST_NOT_FOUND", 85)
+    assert_error(mk("status", env={"MINIKUBE_PROFILE": "../x"}), "MK_INVALID_NAME", 14)
+
+
+def test_delete_all_and_purge_keep_unrelated_files(mk: Mk) -> None:
+    for name in ("a1", "a2"):
+        mk.ok("start", "--driver", "fake", "-p", name)
+    mk.ok("config", "set", "memory", "3g")
+    err = assert_error(mk("delete", "-p", "a1", "--purge"), "MK_USAGE", 14)
+    assert "a2" in err and "--all --purge" in err
+    assert (mk.home / "machines" / "a1").exists()  # nothing was touched
+    (mk.home / "notes.txt").write_text("mine")
+    mk.ok("delete", "--all", "--purge")
+    assert sorted(p.name for p in mk.home.iterdir()) == ["notes.txt"]
+    assert mk.json("profile", "list", "-o", "json") == {"invalid": [], "valid": []}
+
+
+def test_failed_create_is_reported_and_delete_cleans_up(mk: Mk) -> None:
+    err = assert_error(mk("start", "--driver", "fake", "-p", "bad", "--fake-fail-create"), "GUEST_PROVISION", 80)
+    assert "fake create failed as asked" in err and "minikube delete -p bad" in err
+    mk.ok("delete", "-p", "bad")
+    assert not (mk.home / "machines" / "bad").exists()
+
+
+def test_ssh_runs_openssh_with_the_machine_key(mk: Mk, tmp_path: Path) -> None:
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "ssh").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (stub / "ssh").chmod(0o755)
+    env = {"PATH": f"{stub}{os.pathsep}{os.environ['PATH']}"}
+    mk.ok("start", "--driver", "fake", "-p", "sh")
+    argv = mk.ok("ssh", "-p", "sh", "--", "uname", "-a", env=env).stdout.splitlines()
+    ip = mk.ok("ip", "-p", "sh").stdout.strip()
+    assert argv[argv.index("-i") + 1] == str(mk.home / "machines" / "sh" / "id_rsa")
+    assert argv[argv.index("-p") + 1] == "22"
+    assert argv[-3:] == [f"docker@{ip}", "uname", "-a"]
+    mk.ok("stop", "-p", "sh")
+    assert_error(mk("ssh", "-p", "sh", env=env), "GUEST_NOT_RUNNING", 83)
