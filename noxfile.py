@@ -83,8 +83,9 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("mypy>=1.10")
-    _install_with_core(session, *(p for p, _ in DISTS.values() if p.name != "driver-kvm2"))
-    session.run("mypy", "core/src/minikube")
+    _install_with_core(session, *(p for p, _ in DISTS.values()))
+    for path, _ in DISTS.values():
+        session.run("mypy", str(path / "src"))
 
 
 @nox.session
