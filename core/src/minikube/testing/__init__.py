@@ -1,6 +1,88 @@
-"""Testing aids for driver authors: a fake driver, real venvs, and the conformance kit."""
+"""Testing aids for driver authors: the conformance kit, a fake driver, and real venvs.
 
-from ._fake import FAKE_DEF, FakeDriver, fake_config
-from ._venv import Venv, Wheelhouse
+The conformance kit checks a driver against the contracts minikube relies on; in a driver's
+tests::
 
-__all__ = ["FAKE_DEF", "FakeDriver", "Venv", "Wheelhouse", "fake_config"]
+    from minikube.testing import DriverConformance
+
+    class TestConformance(DriverConformance):
+        driver = "foo"
+
+Every name is imported on first use (PEP 562): pytest imports this package for the plugin in
+every session wherever minikube is installed, and the fake driver imports it inside minikube,
+so importing it costs nothing and never imports pytest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._checks import (
+        check_config,
+        check_def,
+        check_discovery,
+        check_flags,
+        check_health,
+        check_lifecycle,
+        check_missing_machine,
+        check_plugin_binary,
+        check_store_lifecycle,
+    )
+    from ._conformance import DriverConformance
+    from ._contracts import CONTRACTS, Contract, ContractViolation
+    from ._fake import FAKE_DEF, FakeDriver, fake_config
+    from ._subject import DriverUnderTest
+    from ._venv import Venv, Wheelhouse
+
+_LAZY = {
+    "FAKE_DEF": "._fake",
+    "FakeDriver": "._fake",
+    "fake_config": "._fake",
+    "Venv": "._venv",
+    "Wheelhouse": "._venv",
+    "DriverConformance": "._conformance",
+    "DriverUnderTest": "._subject",
+    "CONTRACTS": "._contracts",
+    "Contract": "._contracts",
+    "ContractViolation": "._contracts",
+    **{name: "._checks" for name in (
+        "check_config", "check_def", "check_discovery", "check_flags", "check_health", "check_lifecycle",
+        "check_missing_machine", "check_plugin_binary", "check_store_lifecycle")},
+}
+
+__all__ = [
+    "CONTRACTS",
+    "FAKE_DEF",
+    "Contract",
+    "ContractViolation",
+    "DriverConformance",
+    "DriverUnderTest",
+    "FakeDriver",
+    "Venv",
+    "Wheelhouse",
+    "check_config",
+    "check_def",
+    "check_discovery",
+    "check_flags",
+    "check_health",
+    "check_lifecycle",
+    "check_missing_machine",
+    "check_plugin_binary",
+    "check_store_lifecycle",
+    "fake_config",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,153 @@
+"""The conformance kit's pytest face: subclass :class:`DriverConformance` and name your driver.
+
+::
+
+    # tests/test_conformance.py of minikube-driver-foo (installed: pip install -e .)
+    from minikube.testing import DriverConformance
+
+    class TestConformance(DriverConformance):
+        driver = "foo"
+
+Every check is a test method; a broken contract fails with a message ending in
+``contract: <title> (docs: <url>)``.  See the driver author's guide for each contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from ..config import ClusterConfig
+from ..registry import current_platform
+from ._checks import (
+    check_def,
+    check_discovery,
+    check_flags,
+    check_health,
+    check_lifecycle,
+    check_missing_machine,
+    check_plugin_binary,
+    check_store_lifecycle,
+)
+from ._subject import DriverUnderTest, default_cluster
+
+
+def use_minikube_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private MINIKUBE_HOME (and driver-index cache) for one test."""
+    home = tmp_path / "minikube-home"
+    home.mkdir()
+    monkeypatch.setenv("MINIKUBE_HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    return home
+
+
+class DriverConformance:
+    """The driver contracts as pytest tests.  Configure by class attributes (all optional but ``driver``).
+
+    ``driver``
+        The name under test.  Empty: the ``--minikube-driver`` option or the ``minikube_driver``
+        ini setting.
+    ``plugin_executable``
+        External drivers: the plugin binary to run.  Default: ``docker-machine-driver-<name>``,
+        found as minikube finds it (PATH, then beside the running interpreter).
+    ``backend_runs_anywhere``
+        True when the backend the tests use (a stand-in, or a local process) runs on any OS, so
+        the lifecycle checks run even where the driver's ``platforms`` exclude this machine.
+        Otherwise they are skipped there, saying so.
+    ``timeout``
+        Seconds a machine may take to reach each state (create -> Running...).
+    ``driver_options``
+        Values for the driver's create flags (``{"foo-boot-delay": 1}``), over their defaults.
+
+    Override :meth:`cluster_config` to tune what the config creator gets (an ISO path, memory),
+    and the ``driver_backend`` fixture to start a stand-in backend for the tests.
+    """
+
+    driver: ClassVar[str] = ""
+    plugin_executable: ClassVar[str | None] = None
+    backend_runs_anywhere: ClassVar[bool] = False
+    timeout: ClassVar[float] = 120.0
+    driver_options: ClassVar[dict[str, Any]] = {}
+
+    def cluster_config(self, driver: str, home: Path, machine: str) -> ClusterConfig:
+        """What ``minikube start`` would hand the config creator; small by default."""
+        return default_cluster(driver, home, machine)
+
+    @pytest.fixture
+    def driver_backend(self) -> Iterator[None]:
+        """Override to provide the backend (e.g. stand-in executables on PATH) for every check."""
+        yield
+
+    @pytest.fixture
+    def driver_under_test(self, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          driver_backend: None) -> DriverUnderTest:
+        name = (self.driver or request.config.getoption("minikube_driver", None)
+                or request.config.getini("minikube_driver"))
+        if not name:
+            pytest.fail("name the driver under test: set `driver = \"<name>\"` on your DriverConformance "
+                        "subclass, or `minikube_driver = <name>` in the pytest ini, or pass --minikube-driver",
+                        pytrace=False)
+        home = use_minikube_home(tmp_path, monkeypatch)
+        return DriverUnderTest(name=name, home=home, executable=self.plugin_executable,
+                               cluster_config=self.cluster_config, options=dict(self.driver_options),
+                               timeout=self.timeout)
+
+    def _require_lifecycle(self, subject: DriverUnderTest) -> None:
+        d = subject.definition
+        if not d.supported() and not self.backend_runs_anywhere:
+            pytest.skip(f'the "{d.name}" driver supports {", ".join(d.platforms)}, not {current_platform()}; '
+                        "set backend_runs_anywhere = True if the tests' backend runs here")
+        st = check_health(d, subject.health_timeout)
+        if not (st.installed and st.healthy):
+            pytest.fail(f'the "{d.name}" driver\'s health check says it cannot run here '
+                        f"({st.error}; fix: {st.fix}), so its machines cannot be tested: install the backend, "
+                        "or give the tests a stand-in one (override the driver_backend fixture)", pytrace=False)
+
+    # --- the definition -------------------------------------------------------------------------
+
+    def test_def_is_valid(self, driver_under_test: DriverUnderTest) -> None:
+        check_def(driver_under_test.definition)
+
+    def test_discovery_and_metadata(self, driver_under_test: DriverUnderTest) -> None:
+        info, d = check_discovery(driver_under_test.name)
+        assert d.name == info.name == driver_under_test.name
+
+    def test_health_returns_state(self, driver_under_test: DriverUnderTest) -> None:
+        check_health(driver_under_test.definition, driver_under_test.health_timeout)
+
+    def test_create_flags(self, driver_under_test: DriverUnderTest) -> None:
+        driver = driver_under_test.new_driver()
+        try:
+            check_flags(driver)
+        finally:
+            driver.close()
+
+    def test_config_round_trip(self, driver_under_test: DriverUnderTest) -> None:
+        driver_under_test.configured(driver_under_test.machine_name())
+
+    # --- the machine ------------------------------------------------------------------------------
+
+    def test_lifecycle(self, driver_under_test: DriverUnderTest) -> None:
+        self._require_lifecycle(driver_under_test)
+        raw = driver_under_test.configured(driver_under_test.machine_name())
+        check_lifecycle(driver_under_test.new_driver, raw, driver_under_test.timeout)
+
+    def test_missing_machine(self, driver_under_test: DriverUnderTest) -> None:
+        self._require_lifecycle(driver_under_test)
+        raw = driver_under_test.configured(driver_under_test.machine_name())
+        check_missing_machine(driver_under_test.new_driver, raw)
+
+    def test_store_lifecycle(self, driver_under_test: DriverUnderTest) -> None:
+        self._require_lifecycle(driver_under_test)
+        machine = driver_under_test.machine_name()
+        raw = driver_under_test.configured(machine)
+        check_store_lifecycle(driver_under_test.name, driver_under_test.new_driver, raw,
+                              driver_under_test.store, machine, driver_under_test.timeout)
+
+    def test_plugin_binary(self, driver_under_test: DriverUnderTest) -> None:
+        if not driver_under_test.external:
+            pytest.skip(f'"{driver_under_test.name}" is builtin (its DriverDef has init): no plugin binary')
+        check_plugin_binary(driver_under_test.name, driver_under_test.plugin_executable())

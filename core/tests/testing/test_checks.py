@@ -1,0 +1,334 @@
+"""The conformance checks pass for the fake driver and fail, naming the contract, for broken ones.
+
+Every contract in CONTRACTS has at least one deliberately broken driver here (a test checks
+that), so no check is one that cannot fail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from kit_sites import Site
+from minikube import MachineNotFoundError
+from minikube.machine import HostStore, IntFlag, State, StringFlag
+from minikube.registry import DriverDef, Priority
+from minikube.registry import State as Health
+from minikube.testing import (
+    CONTRACTS,
+    FAKE_DEF,
+    ContractViolation,
+    FakeDriver,
+    check_config,
+    check_def,
+    check_discovery,
+    check_flags,
+    check_health,
+    check_lifecycle,
+    check_missing_machine,
+    check_store_lifecycle,
+    fake_config,
+)
+from minikube.testing._contracts import DOCS
+from minikube.testing._subject import default_cluster
+
+README = Path(__file__).resolve().parents[3] / "cookiecutter-driver" / "README.md"
+FAKE_SOURCE = "from minikube.testing import FAKE_DEF as DRIVER\n"
+
+
+def configured(d: DriverDef, home: Path, machine: str = "m1") -> bytes:
+    return check_config(d, d.init, default_cluster(d.name, home, machine), HostStore(home))  # type: ignore[arg-type]
+
+
+# --- the fake passes everything -------------------------------------------------------------------
+
+def test_fake_driver_passes_every_check(site: Site, tmp_path: Path) -> None:
+    site.add_driver("fake", FAKE_SOURCE)
+    info, d = check_discovery("fake")
+    assert d is FAKE_DEF and info.distribution == "minikube-driver-fake"
+    check_def(d)
+    assert check_health(d).healthy
+    flags = check_flags(FakeDriver())
+    assert "fake-label" in {f.name for f in flags}
+    raw = configured(d, tmp_path)
+    check_lifecycle(FakeDriver, raw, timeout=5)
+    check_missing_machine(FakeDriver, configured(d, tmp_path, "m2"))
+    store = HostStore(tmp_path)
+    check_store_lifecycle("fake", FakeDriver, configured(d, tmp_path, "m3"), store, "m3", timeout=5)
+    assert store.list() == []
+
+
+def test_violation_message_names_contract_and_docs() -> None:
+    with pytest.raises(ContractViolation) as e:
+        check_def(dataclasses.replace(FAKE_DEF, priority=Priority.UNKNOWN))
+    text = str(e.value)
+    assert text.splitlines()[-1] == (f"contract: the DriverDef is well formed (docs: {DOCS}#contract-def-valid)")
+    assert "priority" in text.splitlines()[0]
+
+
+def test_every_contract_is_documented_under_its_anchor() -> None:
+    doc = README.read_text()
+    anchors = set(re.findall(r'<a id="(contract-[a-z-]+)"></a>', doc))
+    assert {c.anchor for c in CONTRACTS} == anchors
+    assert len({c.id for c in CONTRACTS}) == len(CONTRACTS)
+
+
+# --- broken drivers ----------------------------------------------------------------------------------
+
+@dataclass
+class FlagsDriver(FakeDriver):
+    flags: tuple[object, ...] = dataclasses.field(default=(), metadata={"transient": True})
+
+    def get_create_flags(self) -> list:  # type: ignore[override]
+        return list(self.flags)
+
+
+def flags_case(*flags: object) -> Callable[[Path], None]:
+    return lambda home: check_flags(FlagsDriver(flags=flags))  # type: ignore[arg-type]
+
+
+def def_case(**changes: object) -> Callable[[Path], None]:
+    return lambda home: check_def(dataclasses.replace(FAKE_DEF, **changes))
+
+
+def health_case(status: Callable[[], object], timeout: float = 5) -> Callable[[Path], None]:
+    return lambda home: check_health(dataclasses.replace(FAKE_DEF, status=status), timeout)  # type: ignore[arg-type]
+
+
+def config_case(d: DriverDef) -> Callable[[Path], None]:
+    return lambda home: configured(d, home)
+
+
+def def_of(driver: type[FakeDriver]) -> DriverDef:
+    """The fake's def with ``driver`` as both its driver and its config creator's product."""
+    return dataclasses.replace(FAKE_DEF, init=driver,
+                               config=lambda cfg: driver(machine_name=cfg.name, store_path=cfg.store_path))
+
+
+def lifecycle_case(driver: type[FakeDriver]) -> Callable[[Path], None]:
+    d = def_of(driver)
+    return lambda home: check_lifecycle(driver, configured(d, home), timeout=0.5)
+
+
+def missing_case(driver: type[FakeDriver]) -> Callable[[Path], None]:
+    d = def_of(driver)
+    return lambda home: check_missing_machine(driver, configured(d, home))
+
+
+def store_case(driver: type[FakeDriver]) -> Callable[[Path], None]:
+    d = def_of(driver)
+    return lambda home: check_store_lifecycle("fake", driver, configured(d, home, "s1"), HostStore(home), "s1", 0.5)
+
+
+class DropsCPU(FakeDriver):
+    def get_config_raw(self) -> bytes:
+        import json
+
+        doc = json.loads(super().get_config_raw())
+        del doc["CPU"]
+        return json.dumps(doc).encode()
+
+
+class MisnamedDriver(FakeDriver):
+    def driver_name(self) -> str:
+        return "other"
+
+
+class CreateStaysStopped(FakeDriver):
+    def create(self) -> None:
+        self.exists = True
+        self.state = int(State.STOPPED)
+
+
+class CreateRaises(FakeDriver):
+    def create(self) -> None:
+        raise OSError("disk full")
+
+
+class NoIP(FakeDriver):
+    def get_ip(self) -> str:
+        return "localhost:22"
+
+
+@dataclass
+class InMemoryState(FakeDriver):
+    """Keeps the machine in the Python object only: a new driver from the saved config sees nothing."""
+
+    exists: bool = dataclasses.field(default=False, metadata={"json": "FakeExists", "transient": True})
+    state: int = dataclasses.field(default=0, metadata={"json": "FakeState", "transient": True})
+
+
+class StopIgnored(FakeDriver):
+    def stop(self) -> None:
+        self._need()
+
+
+class StartPauses(FakeDriver):
+    def start(self) -> None:
+        super().start()
+        if self.state == State.RUNNING and getattr(self, "_started", False):
+            self.state = int(State.PAUSED)
+        self._started = True
+
+
+class RestartStops(FakeDriver):
+    def restart(self) -> None:
+        self.stop()
+
+
+class KillIgnored(FakeDriver):
+    def kill(self) -> None:
+        self._need()
+
+
+class RemoveKeeps(FakeDriver):
+    def remove(self) -> None:
+        self.state = int(State.STOPPED)
+
+
+class RemoveTwiceFails(FakeDriver):
+    def remove(self) -> None:
+        self._need()
+        super().remove()
+
+
+class StartsAnything(FakeDriver):
+    def start(self) -> None:
+        self.exists = True
+        super().start()
+
+
+class StopWrongError(FakeDriver):
+    def stop(self) -> None:
+        if not self.exists:
+            raise RuntimeError("no such machine")
+        super().stop()
+
+
+def slow_health() -> Health:
+    time.sleep(1)
+    return Health(installed=True, healthy=True)
+
+
+def _raise() -> Health:
+    raise OSError("virsh crashed")
+
+
+CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "bad priority": ("def-valid", def_case(priority=Priority.UNKNOWN)),
+    "bad name": ("def-valid", def_case(name="Fake_Driver")),
+    "alias repeats name": ("def-valid", def_case(aliases=("fake",))),
+    "bad platform": ("def-valid", def_case(platforms=("Linux-x86_64",))),
+    "no config creator": ("def-valid", def_case(config=None)),
+    "no status check": ("def-valid", def_case(status=None)),
+    "setuid on builtin": ("def-valid", def_case(plugin_setuid=True)),
+    "not installed": ("entry-point", lambda home: check_discovery("nosuch")),
+    "health raises": ("health", health_case(_raise)),
+    "health returns a dict": ("health", health_case(lambda: {"installed": True})),
+    "unhealthy without fix": ("health", health_case(lambda: Health(installed=True, error="broken"))),
+    "health too slow": ("health", health_case(slow_health, timeout=0.1)),
+    "bad reason": ("health", health_case(lambda: Health(error="x", fix="y", reason="not an id"))),
+    "flag name upper case": ("create-flags", flags_case(StringFlag("Fake-Label", "usage"))),
+    "flag declared twice": ("create-flags", flags_case(StringFlag("fake-a", "u"), IntFlag("fake-a", "u"))),
+    "flag shadows --memory": ("create-flags", flags_case(IntFlag("memory", "usage"))),
+    "int flag with str default": ("create-flags", flags_case(IntFlag("fake-n", "usage", "", "2"))),  # type: ignore[arg-type]
+    "flag without usage": ("create-flags", flags_case(StringFlag("fake-x"))),
+    "env var lower case": ("create-flags", flags_case(StringFlag("fake-x", "u", "fake_x"))),
+    "not a flag": ("create-flags", flags_case("--fake-x")),
+    "config creator output not JSON": ("config-round-trip", config_case(
+        dataclasses.replace(FAKE_DEF, config=lambda cfg: {"MachineName": cfg.name, "When": {1, 2}}))),
+    "driver drops a config field": ("config-round-trip", config_case(dataclasses.replace(FAKE_DEF, init=DropsCPU))),
+    "machine name not set": ("config-round-trip", config_case(
+        dataclasses.replace(FAKE_DEF, config=lambda cfg: dataclasses.replace(fake_config(cfg), machine_name="x")))),
+    "driver_name differs": ("config-round-trip", config_case(dataclasses.replace(FAKE_DEF, init=MisnamedDriver))),
+    "create stays Stopped": ("create-running", lifecycle_case(CreateStaysStopped)),
+    "create raises": ("create-running", lifecycle_case(CreateRaises)),
+    "ip is not an address": ("running-address", lifecycle_case(NoIP)),
+    "state kept in memory": ("state-persists", lifecycle_case(InMemoryState)),
+    "stop does nothing": ("stop-stopped", lifecycle_case(StopIgnored)),
+    "start pauses": ("start-running", lifecycle_case(StartPauses)),
+    "restart only stops": ("restart-running", lifecycle_case(RestartStops)),
+    "kill does nothing": ("kill-stopped", lifecycle_case(KillIgnored)),
+    "remove keeps the machine": ("remove-gone", lifecycle_case(RemoveKeeps)),
+    "second remove fails": ("remove-gone", lifecycle_case(RemoveTwiceFails)),
+    "start of a missing machine succeeds": ("missing-machine", missing_case(StartsAnything)),
+    "stop of a missing machine: wrong error": ("missing-machine", missing_case(StopWrongError)),
+    "store lifecycle loses the machine": ("store-lifecycle", store_case(InMemoryState)),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_broken_driver_fails_its_contract(case: str, tmp_path: Path, site: Site) -> None:
+    contract_id, run = CASES[case]
+    with pytest.raises(ContractViolation) as e:
+        run(tmp_path / "home")
+    assert e.value.contract.id == contract_id, str(e.value)
+    last = str(e.value).splitlines()[-1]
+    assert last == f"contract: {e.value.contract.title} (docs: {DOCS}#contract-{contract_id})"
+
+
+# Broken distributions, found (or not) through the real discovery.  Named "kit" so that a fake
+# driver installed in the environment does not interfere.
+KIT_SOURCE = "import dataclasses\nfrom minikube.testing import FAKE_DEF\nDRIVER = dataclasses.replace(FAKE_DEF, name='kit')\n"
+DIST_CASES: dict[str, tuple[str, dict[str, object]]] = {
+    "wrong distribution name": ("entry-point", {"dist": "kit-for-minikube"}),
+    "import fails": ("entry-point", {"source": "import no_such_module\n"}),
+    "def named differently": ("entry-point", {"source": KIT_SOURCE.replace("'kit'", "'other'")}),
+    "entry point is a class": ("def-valid", {"source": "from minikube.testing import FakeDriver as DRIVER\n"}),
+    "no minikube-driver.toml": ("metadata", {"toml": ""}),
+    "toml priority differs": ("metadata", {"priority": "Preferred"}),
+    "toml says external": ("metadata", {"builtin": "false"}),
+    "toml api excludes this core": ("metadata", {"api": ">=2,<3"}),
+    "toml without summary": ("metadata", {"toml": '[drivers.kit]\naliases = []\nbuiltin = true\ndefault = true\n'
+                                                  'priority = "Fallback"\nplatforms = []\napi = ">=1.0,<2"\n'}),
+    "checked by its alias": ("entry-point", {"source": KIT_SOURCE.replace("name='kit'", "name='kit', aliases=('kt',)"),
+                                             "aliases": '["kt"]', "check": "kt"}),
+}
+
+
+@pytest.mark.parametrize("case", list(DIST_CASES))
+def test_broken_distribution_fails_its_contract(case: str, site: Site) -> None:
+    contract_id, spec = DIST_CASES[case]
+    spec = dict(spec)
+    check = str(spec.pop("check", "kit"))
+    source = str(spec.pop("source", KIT_SOURCE))
+    site.add_driver("kit", source, **spec)  # type: ignore[arg-type]
+    with pytest.raises(ContractViolation) as e:
+        check_discovery(check)
+    assert e.value.contract.id == contract_id, str(e.value)
+
+
+def test_kit_distribution_passes_discovery(site: Site) -> None:
+    site.add_driver("kit", KIT_SOURCE)
+    info, d = check_discovery("kit")
+    assert (info.name, d.name, info.distribution) == ("kit", "kit", "minikube-driver-kit")
+
+
+def test_every_contract_has_a_broken_driver() -> None:
+    broken = {c for c, _ in CASES.values()} | {c for c, _ in DIST_CASES.values()} | {"plugin-binary"}
+    assert broken == {c.id for c in CONTRACTS}  # plugin-binary: test_kit_external.py
+
+
+def test_missing_machine_accepts_libmachine_wording_through_plugins(tmp_path: Path) -> None:
+    """Errors cross the plugin protocol as strings: 'Host does not exist: "x"' keeps its meaning."""
+    from minikube import DriverError
+
+    class StringlyNotFound(FakeDriver):
+        def _need(self) -> None:
+            if not self.exists:
+                raise DriverError(f'Host does not exist: "{self.machine_name}"')
+
+    d = dataclasses.replace(FAKE_DEF, init=StringlyNotFound)
+    check_missing_machine(StringlyNotFound, configured(d, tmp_path))
+
+    class Typed(FakeDriver):
+        def _need(self) -> None:
+            if not self.exists:
+                raise MachineNotFoundError(f'Host does not exist: "{self.machine_name}"')
+
+    check_missing_machine(Typed, configured(dataclasses.replace(FAKE_DEF, init=Typed), tmp_path, "m9"))

@@ -1,0 +1,234 @@
+"""The kit as driver authors use it: pytest runs, builtin and through a real plugin process.
+
+Each run is a separate ``python -m pytest`` so the driver packages, PATH and the plugin load
+(entry point ``pytest11``) are exactly what a driver's own test run sees.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from kit_sites import Site
+from minikube.testing import Venv, Wheelhouse
+from minikube.testing._contracts import DOCS
+
+FAKE_SOURCE = "from minikube.testing import FAKE_DEF as DRIVER\n"
+
+# An external fake: the def has no init, the driver runs in docker-machine-driver-plugfake.  Its
+# not-found error uses libmachine's wording, which survives the plugin protocol (errors travel as
+# strings there).
+PLUGFAKE_SOURCE = """\
+import dataclasses
+
+from minikube import MachineNotFoundError
+from minikube.testing import FAKE_DEF, FakeDriver
+
+
+@dataclasses.dataclass
+class PlugFake(FakeDriver):
+    def driver_name(self) -> str:
+        return "plugfake"
+
+    def _need(self) -> None:
+        if not self.exists:
+            raise MachineNotFoundError(f'Host does not exist: "{self.machine_name}"')
+
+
+def config(cfg):
+    return PlugFake(machine_name=cfg.name, store_path=cfg.store_path, cpus=cfg.cpus, memory=cfg.memory)
+
+
+DRIVER = dataclasses.replace(FAKE_DEF, name="plugfake", init=None, config=config)
+"""
+PLUGFAKE_SCRIPT = """\
+from minikube.machine.plugin import serve
+from minikube_driver_plugfake import PlugFake
+serve(PlugFake(), version="v1.0.0")
+"""
+
+BROKEN_SOURCE = """\
+import dataclasses
+
+from minikube.machine import State
+from minikube.testing import FAKE_DEF, FakeDriver
+
+
+class NeverRuns(FakeDriver):
+    def driver_name(self) -> str:
+        return "broken"
+
+    def create(self) -> None:
+        self.exists = True
+        self.state = int(State.STOPPED)
+
+
+def config(cfg):
+    return NeverRuns(machine_name=cfg.name, store_path=cfg.store_path)
+
+
+DRIVER = dataclasses.replace(FAKE_DEF, name="broken", init=NeverRuns, config=config)
+"""
+
+
+def run_pytest(site: Site, where: Path, *args: str, test: str | None = None) -> subprocess.CompletedProcess[str]:
+    where.mkdir(exist_ok=True)
+    if test is not None:
+        (where / "test_conformance.py").write_text(textwrap.dedent(test))
+    env = {**os.environ, "PYTHONPATH": str(site.path), "MINIKUBE_NO_DRIVER_CACHE": "1"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", *args],
+                          cwd=where, env=env, capture_output=True, text=True, timeout=600)
+
+
+def outcome(p: subprocess.CompletedProcess[str]) -> str:
+    return p.stdout.strip().splitlines()[-1].strip("= ")
+
+
+def test_fake_passes_as_a_driver_author_runs_it(site: Site, tmp_path: Path) -> None:
+    site.add_driver("fake", FAKE_SOURCE)
+    p = run_pytest(site, tmp_path / "t", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            driver = "fake"
+        """)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert outcome(p).startswith("8 passed, 1 skipped"), p.stdout
+    assert '"fake" is builtin (its DriverDef has init): no plugin binary' in p.stdout
+
+
+def test_ready_made_suite_with_the_driver_named_on_the_command_line(site: Site, tmp_path: Path) -> None:
+    site.add_driver("fake", FAKE_SOURCE)
+    p = run_pytest(site, tmp_path / "t", "-v", "--pyargs", "minikube.testing.suite", "--minikube-driver", "fake")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert outcome(p).startswith("8 passed, 1 skipped"), p.stdout
+    assert "driver under test: fake" in p.stdout
+
+
+def test_driver_named_in_the_ini(site: Site, tmp_path: Path) -> None:
+    site.add_driver("fake", FAKE_SOURCE)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "pytest.ini").write_text("[pytest]\nminikube_driver = fake\n")
+    p = run_pytest(site, tmp_path / "t", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            pass
+        """)
+    assert p.returncode == 0 and outcome(p).startswith("8 passed, 1 skipped"), p.stdout + p.stderr
+
+
+def test_no_driver_named_is_a_clear_failure(site: Site, tmp_path: Path) -> None:
+    p = run_pytest(site, tmp_path / "t", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            pass
+        """)
+    assert p.returncode == 1
+    assert "name the driver under test: set `driver = \"<name>\"`" in p.stdout
+
+
+def test_broken_driver_reports_the_contract_and_its_docs(site: Site, tmp_path: Path) -> None:
+    site.add_driver("broken", BROKEN_SOURCE)
+    p = run_pytest(site, tmp_path / "t", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            driver = "broken"
+            timeout = 1
+        """)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert outcome(p).startswith("2 failed, 6 passed, 1 skipped"), p.stdout
+    assert f"contract: create -> Running (docs: {DOCS}#contract-create-running)" in p.stdout
+    assert f"contract: the minikube lifecycle through the host store (docs: {DOCS}#contract-store-lifecycle)" in p.stdout
+    summary = p.stdout.split("broken driver contracts")[1]
+    assert f"create -> Running: {DOCS}#contract-create-running  (test_conformance.py::TestConformance::test_lifecycle)" in summary
+
+
+def test_lifecycle_skipped_where_unsupported_unless_the_backend_runs_anywhere(site: Site, tmp_path: Path) -> None:
+    other = "darwin/amd64" if sys.platform != "darwin" else "linux/amd64"
+    site.add_driver("elsewhere", FAKE_SOURCE.replace("FAKE_DEF as DRIVER", "FAKE_DEF, FakeDriver") + textwrap.dedent(f"""
+        import dataclasses
+
+        class Elsewhere(FakeDriver):
+            def driver_name(self):
+                return "elsewhere"
+
+        DRIVER = dataclasses.replace(FAKE_DEF, name="elsewhere", init=Elsewhere, platforms=({other!r},),
+                                     config=lambda cfg: Elsewhere(machine_name=cfg.name, store_path=cfg.store_path))
+        """), platforms=f'["{other}"]')
+    test = """
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            driver = "elsewhere"
+            backend_runs_anywhere = {}
+        """
+    p = run_pytest(site, tmp_path / "a", test=test.format(False))
+    assert p.returncode == 0 and outcome(p).startswith("5 passed, 4 skipped"), p.stdout + p.stderr
+    assert f'the "elsewhere" driver supports {other}, not ' in p.stdout
+    p = run_pytest(site, tmp_path / "b", test=test.format(True))
+    assert p.returncode == 0 and outcome(p).startswith("8 passed, 1 skipped"), p.stdout + p.stderr
+
+
+def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_path: Path) -> None:
+    site.add_driver("plugfake", PLUGFAKE_SOURCE, builtin="false", console_script=PLUGFAKE_SCRIPT)
+    p = run_pytest(site, tmp_path / "t", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            driver = "plugfake"
+        """)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert outcome(p).startswith("9 passed"), p.stdout
+
+
+def test_fake_driver_not_found_error_does_not_survive_the_plugin_protocol(site: Site, tmp_path: Path) -> None:
+    """The unmodified FakeDriver as a plugin: its GUEST_NOT_FOUND becomes a plain string."""
+    site.add_driver("plugfake", PLUGFAKE_SOURCE.replace("def _need", "def _unused_need"), builtin="false",
+                    console_script=PLUGFAKE_SCRIPT)
+    p = run_pytest(site, tmp_path / "t", "-k", "missing_machine", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            driver = "plugfake"
+        """)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "#contract-missing-machine" in p.stdout
+    assert 'start() of a machine never created raised DriverError: machine "conformance-' in p.stdout
+
+
+@pytest.mark.parametrize("script, complaint", [
+    ("print('hello')\n", "run without MACHINE_PLUGIN_TOKEN exited 0"),
+    ("import sys\nif sys.argv[1:] == ['version']:\n    print('v1')\nelse:\n" + textwrap.indent(PLUGFAKE_SCRIPT, "    "),
+     "want 'version: vX.Y.Z'"),
+])
+def test_broken_plugin_binary_fails_its_contract(site: Site, tmp_path: Path, script: str, complaint: str) -> None:
+    site.add_driver("plugfake", PLUGFAKE_SOURCE, builtin="false", console_script=script)
+    p = run_pytest(site, tmp_path / "t", "-k", "plugin_binary", test="""
+        from minikube.testing import DriverConformance
+
+        class TestConformance(DriverConformance):
+            driver = "plugfake"
+        """)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert complaint in p.stdout
+    assert f"contract: an external driver's plugin binary speaks libmachine's protocol (docs: {DOCS}#contract-plugin-binary)" in p.stdout
+
+
+def test_the_kit_in_a_venv_with_a_pip_installed_driver(wheelhouse: Wheelhouse, tmp_path: Path) -> None:
+    """The real thing: pip install the core, pytest and the fake distribution; run the ready-made suite."""
+    Wheelhouse.build(wheelhouse.path, extra=("pytest",))
+    venv = Venv.create(tmp_path / "venv", wheelhouse)
+    venv.install("minikube", "pytest", Path(__file__).resolve().parents[1] / "dists" / "minikube-driver-fake")
+    (tmp_path / "work").mkdir()
+    p = venv.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "minikube.testing.suite",
+                 "--minikube-driver", "fake", "--rootdir", str(tmp_path / "work"),
+                 env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.strip().splitlines()[-1].startswith("8 passed, 1 skipped"), p.stdout
