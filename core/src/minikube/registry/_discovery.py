@@ -281,24 +281,69 @@ class Catalog:
                 f"{', '.join(info.conflict)}",
                 fix=f"Uninstall all but one: pip uninstall {' '.join(info.conflict[1:])}")
         if not info.api_compatible:
-            raise DriverIncompatibleError(
-                f'driver "{info.name}" from {info.distribution} {info.version} supports driver API '
-                f"{info.api}, but minikube {__version__} implements API {DRIVER_API_VERSION}",
-                fix=incompatible_fix(info))
+            raise DriverIncompatibleError(incompatible_message(info), fix=incompatible_fix(info))
+
+
+def unranged_warning(info: DriverInfo) -> str:
+    """The warning for an accepted driver that declares no API range (an older driver), else ""."""
+    if info.api or not info.entry_point:
+        return ""
+    return (f'driver "{info.name}" from {info.distribution} {info.version} declares no driver API range '
+            f"(an older driver): using it anyway, though minikube {__version__} cannot tell whether it "
+            f"supports driver API {DRIVER_API_VERSION}")
+
+
+def upgrade_target(info: DriverInfo) -> str:
+    """Which side is behind: ``"minikube"`` when the driver wants a newer driver API than this core
+    implements, else the driver's distribution (its range stops below this core's API, or is invalid)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    core_api = Version(DRIVER_API_VERSION)
+    try:
+        specs = list(SpecifierSet(info.api))
+    except InvalidSpecifier:
+        return info.distribution
+    for s in specs:
+        if s.contains(core_api, prereleases=True):
+            continue
+        if s.operator in (">=", ">"):
+            return "minikube"
+        if s.operator in ("==", "~=", "==="):
+            try:
+                if core_api < Version(s.version.removesuffix(".*")):
+                    return "minikube"
+            except InvalidVersion:
+                pass
+    return info.distribution
+
+
+def incompatible_message(info: DriverInfo) -> str:
+    """One line: the distribution, its range, the core's version and API, and what to upgrade."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        SpecifierSet(info.api)
+        rng = f"supports driver API {info.api}"
+    except InvalidSpecifier:
+        rng = f"declares an invalid driver API range {info.api!r}"
+    return (f'driver "{info.name}" from {info.distribution} {info.version} {rng}, but minikube '
+            f"{__version__} implements driver API {DRIVER_API_VERSION}: upgrade {upgrade_target(info)}")
 
 
 def incompatible_fix(info: DriverInfo) -> str:
-    from packaging.specifiers import SpecifierSet
-    from packaging.version import Version
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
-        newer = all(Version(DRIVER_API_VERSION) > Version(s.version) for s in SpecifierSet(info.api)
-                    if s.operator in ("<", "<=", "==", "~="))
-    except Exception:  # noqa: BLE001
-        newer = True
-    if newer:
-        return f"Upgrade the driver: pip install -U {info.distribution} (or install an older minikube)"
-    return "Upgrade minikube: pip install -U minikube"
+        SpecifierSet(info.api)
+    except InvalidSpecifier:
+        return (f"Upgrade the driver: pip install -U {info.distribution} (the api range in its "
+                f"{METADATA_FILE} must be a version specifier such as \">=1.0,<2\")")
+    if upgrade_target(info) == "minikube":
+        return (f"Upgrade minikube: pip install -U minikube (or install a release of {info.distribution} "
+                f"built for driver API {DRIVER_API_VERSION})")
+    return (f"Upgrade the driver: pip install -U {info.distribution} (or install a minikube release "
+            f"that implements driver API {info.api})")
 
 
 def load_def(info: DriverInfo) -> DriverDef:
