@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from ._errors import DriverBrokenError, MinikubeError
 from .config import ClusterConfig
 from .machine import Driver, FlagValues, Machines
 from .registry import Catalog, DriverDef, DriverInfo, load_def, not_found
+from .registry._discovery import unranged_warning
 
 
 def config_raw(obj: Any) -> bytes:
@@ -33,6 +36,11 @@ def config_raw(obj: Any) -> bytes:
     return json.dumps(obj, indent=4).encode()
 
 
+def _warn_stderr(msg: str) -> None:
+    """The CLI's warning form (``! ...`` on stderr), so that stdout stays parseable."""
+    print(f"! {msg}", file=sys.stderr, flush=True)
+
+
 def strict_plugins() -> bool:
     return os.environ.get("MINIKUBE_STRICT_PLUGINS", "") not in ("", "0", "false")
 
@@ -46,8 +54,9 @@ class Loaded:
 class Runtime:
     """Resolves driver names and makes drivers, importing only the drivers that are used."""
 
-    def __init__(self, catalog: Catalog | None = None) -> None:
+    def __init__(self, catalog: Catalog | None = None, warn: Callable[[str], None] | None = None) -> None:
         self._catalog = catalog
+        self._warn = warn or _warn_stderr
         self._loaded: dict[str, Loaded] = {}
         self.broken: dict[str, DriverBrokenError] = {}
 
@@ -68,6 +77,9 @@ class Runtime:
         if info.name in self._loaded:
             return self._loaded[info.name]
         self.catalog.check_usable(info)
+        warning = unranged_warning(info)
+        if warning:
+            self._warn(warning)
         if info.executable and not info.entry_point:
             definition = generic_external_def(info)
         else:
