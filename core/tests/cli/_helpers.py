@@ -85,4 +85,10 @@ def imported_drivers(stderr: str) -> set[str]:
     """The driver packages a process imported, from its ``IMPORTED-DRIVERS:`` line (see conftest)."""
     lines = [ln for ln in stderr.splitlines() if ln.startswith("IMPORTED-DRIVERS:")]
     assert lines, f"no import report in: {stderr[-2000:]}"
-    return {m for m in lines[-1][len("IMPORTED-DRIVERS:"):].split(",") if m}
+    return {m for m in lines[-1][len("IMPORTED-DRIVERS:"):].split(",") if m and m != "pydantic"}
+
+
+def imported_pydantic(stderr: str) -> bool:
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("IMPORTED-DRIVERS:")]
+    assert lines, f"no import report in: {stderr[-2000:]}"
+    return "pydantic" in lines[-1][len("IMPORTED-DRIVERS:"):].split(",")

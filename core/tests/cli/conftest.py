@@ -26,11 +26,12 @@ SETS = {
 
 
 #: A .pth line (run at interpreter start-up) that, when asked, reports at exit which driver
-#: packages the process imported: drivers are loaded through importlib, which -X importtime misses.
+#: packages (and whether pydantic, which newer typers use) the process imported: drivers are
+#: loaded through importlib, which -X importtime misses.
 REPORT_IMPORTS_PTH = (
     "import os, sys, atexit; os.environ.get('MINIKUBE_TEST_REPORT_IMPORTS') and atexit.register("
     "lambda: sys.stderr.write('IMPORTED-DRIVERS:' + ','.join(sorted(m for m in sys.modules "
-    "if m.startswith('minikube_driver') and '.' not in m)) + chr(10)))\n")
+    "if (m.startswith('minikube_driver') or m == 'pydantic') and '.' not in m)) + chr(10)))\n")
 
 
 def _venv(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse, which: str) -> Venv:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ._helpers import ANSI, REPORT_IMPORTS, Mk, assert_error, imported_drivers
+from ._helpers import ANSI, REPORT_IMPORTS, Mk, assert_error, imported_drivers, imported_pydantic
 
 SPINNER = re.compile("[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]")
 
@@ -123,7 +123,7 @@ def test_completion_of_driver_and_profile_names_imports_no_driver(mk: Mk) -> Non
     assert names == ["better"]
 
 
-def test_help_status_and_ip_import_only_the_profiles_driver(mk: Mk) -> None:
+def test_help_status_and_ip_import_only_the_profiles_driver_and_no_pydantic(mk: Mk) -> None:
     mk.ok("start", "--driver", "fake", "-p", "lean")
     env = {**REPORT_IMPORTS}
     for args, expected in ((["--help"], set()), (["status", "-p", "lean"], {"minikube_driver_fake"}),
@@ -132,3 +132,5 @@ def test_help_status_and_ip_import_only_the_profiles_driver(mk: Mk) -> None:
         p = mk(*args, env=env)
         assert p.returncode == 0, p.stderr
         assert imported_drivers(p.stderr) == expected, (args, imported_drivers(p.stderr))
+        # Newer typers coerce parameters with pydantic; plain ones are converted without it.
+        assert not imported_pydantic(p.stderr), args

@@ -266,8 +266,9 @@ def main(argv: list[str] | None = None) -> None:
 
         serve_builtin(os.environ["MACHINE_PLUGIN_DRIVER_NAME"])
         return
-    from . import _ui
+    from . import _typer_compat, _ui
 
+    _typer_compat.install()  # plain str/int/Enum parameters without importing pydantic
     try:
         args, verbosity, also = split_global_flags(list(sys.argv[1:] if argv is None else argv))
     except MinikubeError as e:
