@@ -72,7 +72,7 @@ def install() -> bool:
                     return int(str(value).strip())
                 except ValueError:
                     raise typer.BadParameter(f"{value!r} is not a valid integer.", ctx=ctx, param=param) from None
-            members = list(t)  # an Enum
+            members: list[Any] = list(typing.cast("type[enum.Enum]", t))  # an Enum
             for m in members:
                 if m.value == value or (isinstance(value, str) and m.name == value):
                     return m
@@ -87,7 +87,7 @@ def install() -> bool:
             simple = (target is not None and desc.file_annotation is None
                       and getattr(info, "parser", None) is None
                       and getattr(info, "min", None) is None and getattr(info, "max", None) is None)
-            if simple:
+            if simple and target is not None:
                 self._runtime_param = PlainRuntimeParam(parameter_info=info, annotation=desc.annotation,
                                                         target=target)
         return original(self)
