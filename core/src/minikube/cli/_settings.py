@@ -147,5 +147,5 @@ def parse_value(key: Key, raw: Any, where: str, error: type[UsageError] | type[C
 def profile_name(flag_value: str | None) -> str:
     """The profile a command acts on: -p, MINIKUBE_PROFILE, config.toml's ``profile``, "minikube"."""
     if flag_value is not None:
-        return parse_value(KEYS["profile"], flag_value, "--profile", UsageError)  # type: ignore[no-any-return]
+        return str(parse_value(KEYS["profile"], flag_value, "--profile", UsageError))
     return Settings().profile(None)

@@ -29,7 +29,7 @@ def _plain_type(annotation: Any) -> type | None:
             return None
         annotation = args[0]
     if annotation in _PLAIN or (isinstance(annotation, type) and issubclass(annotation, enum.Enum)):
-        return annotation  # type: ignore[no-any-return]
+        return typing.cast(type, annotation)
     return None
 
 
