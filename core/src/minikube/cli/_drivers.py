@@ -34,6 +34,9 @@ def _row(info: DriverInfo) -> dict[str, Any]:
         "conflict": list(info.conflict),
         "shadowed": list(info.shadowed),
         "problems": list(info.problems),
+        "error": None,  # set when the driver is broken (quarantined)
+        "fix": None,
+        "health": None,  # the status check's State, with --health
     }
 
 
