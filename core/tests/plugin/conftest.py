@@ -21,6 +21,10 @@ WIRE = next((p / "shared" / "testdata" / "libmachine-wire" for p in HERE.parents
 sys.path.insert(0, str(DIST / "src"))  # the test drivers, in-process
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: starts real plugin processes")
+
+
 def capture(name: str) -> bytes:
     path = WIRE / name
     if not path.exists():

@@ -101,7 +101,7 @@ class PluginDriver(Driver):
                 raise PluginError(f"Failed to dial the plugin server at {address}: {e} "
                                   f"({proc.status()})") from None
             drv = cls(proc, RPCClient(sock, leftover, CLIENT_NAMES))
-            drv._check_version()
+            drv._check_version(max(1.0, deadline - time.monotonic()))
             if heartbeat_interval is not None:
                 drv._start_heartbeat(heartbeat_interval)
             if raw_config is not None:
@@ -151,15 +151,16 @@ class PluginDriver(Driver):
     def _text(self, method: str) -> str:
         return str(self._reply(method, str, self._call(method)))
 
-    def _check_version(self) -> None:
+    def _check_version(self, timeout: float) -> None:
+        """GetVersion, bounded by the dial timeout (heartbeats bound every later call)."""
         try:
-            version = self._call("GetVersion")
+            version = self._call("GetVersion", timeout=timeout)
         except DriverError as e:
             if isinstance(e, PluginError) and not str(e).startswith("rpc: "):
                 raise
             log.debug("GetVersion failed (%s); trying the old service name %s", e, SERVICE_V0)
             self._service = SERVICE_V0
-            version = self._call("GetVersion")
+            version = self._call("GetVersion", timeout=timeout)
         if self._reply("GetVersion", int, version) != API_VERSION:
             raise PluginError(f"Driver binary uses an incompatible API version ({version})",
                               reason_id="DRV_INCOMPATIBLE_API")

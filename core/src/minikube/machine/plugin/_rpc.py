@@ -198,6 +198,11 @@ class RPCClient:
     def _wait(self, c: _Call, seq: int, deadline: float | None) -> None:
         try:
             while not c.done:
+                if self.broken is not None:  # failed while nobody had it pending
+                    with self._mu:
+                        self._pending.pop(seq, None)
+                    self._settle(c, self.broken)
+                    break
                 if self._read_lock.acquire(blocking=False):
                     try:
                         self._read_until(c, deadline)
@@ -237,9 +242,9 @@ class RPCClient:
                         raise TypeError
                 except (TypeError, KeyError):
                     raise GobError(f"reply header is not a net/rpc Response: {hdr!r}") from None
+                body = self._dec.decode()
                 with self._mu:
                     call = self._pending.pop(seq, None)
-                body = self._dec.decode()
                 if call is None:
                     continue  # an abandoned call: Go discards the body too
                 if error:
@@ -271,14 +276,18 @@ class RPCClient:
             pending = list(self._pending.values())
             self._pending.clear()
         for call in pending:
-            # End of stream after Close is how a plugin acknowledges it: success.
-            call.error = None if call.method.endswith(".Close") else err
-            call.done = True
-            call.event.set()
+            self._settle(call, err)
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+    @staticmethod
+    def _settle(call: _Call, err: ConnectionLost) -> None:
+        # End of stream after Close is how a plugin acknowledges it: success.
+        call.error = None if call.method.endswith(".Close") else err
+        call.done = True
+        call.event.set()
 
     def abort(self, reason: str) -> None:
         """Fail every pending and later call with ``reason`` (safe from any thread)."""
