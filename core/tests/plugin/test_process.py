@@ -187,16 +187,18 @@ def test_heartbeat_loss_makes_the_plugin_exit(probe_exe: str, monkeypatch: pytes
     monkeypatch.setenv("MINIKUBE_PLUGIN_HEARTBEAT_TIMEOUT", "1")
     alive = PluginDriver.launch("pytest-probe", executable=probe_exe, heartbeat_interval=0.2)
     silent = PluginDriver.launch("pytest-probe", executable=probe_exe, heartbeat_interval=None)
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 1.6:  # calls other than Heartbeat do not count
-        silent.get_state() if silent._proc.popen.poll() is None else None
-        time.sleep(0.1)
-    assert silent._proc.popen.wait(5) == 1
-    with pytest.raises(PluginError, match="exit code 1"):
-        silent.get_state()
-    assert alive.get_state() is State.RUNNING  # its heartbeats kept it alive
-    alive.close()
-    silent.close()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(PluginError, match="exit code 1"):
+            while time.monotonic() - t0 < 5:  # calls other than Heartbeat do not count
+                silent.get_state()
+                time.sleep(0.1)
+        assert 0.9 < time.monotonic() - t0 < 2.5
+        assert silent._proc.popen.returncode == 1
+        assert alive.get_state() is State.RUNNING  # its heartbeats kept it alive
+    finally:
+        alive.close()
+        silent.close()
 
 
 def test_real_ten_second_heartbeat_timeout(probe_exe: str) -> None:
