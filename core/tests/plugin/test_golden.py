@@ -125,7 +125,7 @@ def test_captures_decode_completely_and_match_the_transcript(session: str) -> No
     for direction in ("c2s", "s2c"):
         dec, values = decode_all(stream(session, direction))
         assert len(values) % 2 == 0
-        got += [(direction, plain(h), plain(b)) for h, b in zip(values[::2], values[1::2])]
+        got += [(direction, plain(h), plain(b)) for h, b in zip(values[::2], values[1::2], strict=True)]
         for tid, want in tables[direction].items():  # the type tables, definition by definition
             w = dec._types[int(tid)]
             kind = {"struct": Kind.STRUCT, "slice": Kind.SLICE, "map": Kind.MAP}[want["kind"]]
@@ -146,7 +146,7 @@ def test_reencoding_the_captures_is_byte_identical(session: str) -> None:
         _, values = decode_all(data)
         enc = Encoder()
         out = b""
-        for h, body in zip(values[::2], values[1::2]):
+        for h, body in zip(values[::2], values[1::2], strict=True):
             method = h["ServiceMethod"].split(".")[1]
             t = EMPTY if h.get("Error") else METHODS.get(method, (EMPTY, EMPTY))[idx]
             if isinstance(body, list):
@@ -214,7 +214,7 @@ def test_our_client_sends_what_go_sent() -> None:
     t = threading.Thread(target=server.serve, name="plugin-test-server")
     t.start()
     client = RPCClient(ours, b"", CLIENT_NAMES)
-    for header, arg in zip(recorded[::2], recorded[1::2]):
+    for header, arg in zip(recorded[::2], recorded[1::2], strict=True):
         method = header["ServiceMethod"]
         arg_type = METHODS.get(method.split(".")[1], (EMPTY, EMPTY))[0]
         if isinstance(arg, Iface):  # what PluginDriver.set_config_from_flags sends for a dict

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..._errors import DriverError, HostNotRunningError, IPNotSetError, PluginError
 from .._driver import Driver, DriverOptions, Flag, State
-from ._gobtypes import BYTES, GobError, GoType
+from ._gobtypes import BYTES, INTERFACE, GobError, GoType
 from ._process import PluginProcess, binary_name, find_plugin_binary
 from ._proto import (
     API_VERSION,
@@ -22,7 +22,6 @@ from ._proto import (
     EMPTY,
     HEARTBEAT_INTERVAL,
     HEARTBEAT_TIMEOUT,
-    INTERFACE,
     SERVICE,
     SERVICE_V0,
     flag_from_wire,
@@ -244,7 +243,7 @@ class PluginDriver(Driver):
         try:
             return [flag_from_wire(f) for f in flags]
         except GobError as e:
-            raise PluginError(f"{binary_name(self._proc.driver_name)} sent a bad create flag: {e}")
+            raise PluginError(f"{binary_name(self._proc.driver_name)} sent a bad create flag: {e}") from None
 
     def get_ip(self) -> str:
         return self._text("GetIP")

@@ -141,7 +141,7 @@ class RPCServer:
         with self._send_lock:
             try:
                 data = self._enc.encode_all(((RESPONSE, header), (reply_type, reply)))
-            except Exception as e:  # the driver answered something that does not fit the type
+            except Exception as e:  # noqa: BLE001 - the reply does not fit its type: say so
                 header["Error"] = f"cannot encode the reply to {method}: {e}"
                 data = self._enc.encode_all(((RESPONSE, header), (EMPTY, {})))
             try:

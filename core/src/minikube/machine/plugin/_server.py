@@ -108,7 +108,7 @@ class DriverService:
                 return handler(arg)
             except RemoteError:
                 raise
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - any driver failure becomes Go's error string
                 raise RemoteError(_error_text(method, e)) from None
         return call
 
@@ -130,7 +130,7 @@ class DriverService:
         log.debug("Closing plugin on server side")
         try:
             self.driver.close()
-        except Exception as e:  # closing must not fail the Close call
+        except Exception as e:  # noqa: BLE001 - closing must not fail the Close call
             log.debug("driver.close() failed: %s", e)
         self._on_close()
         return EMPTY, {}
@@ -287,7 +287,7 @@ def serve_builtin_from_env(load_driver: Callable[[str], Driver]) -> bool:
         return False
     try:
         driver = load_driver(name)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any load failure: say which, exit 1
         sys.stderr.write(f"cannot load driver {name!r}: {e}\n")
         _exit(1)
     os.environ.pop(ENV_TOKEN, None)
