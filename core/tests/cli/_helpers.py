@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +95,29 @@ def imported_pydantic(stderr: str) -> bool:
     lines = [ln for ln in stderr.splitlines() if ln.startswith("IMPORTED-DRIVERS:")]
     assert lines, f"no import report in: {stderr[-2000:]}"
     return "pydantic" in lines[-1][len("IMPORTED-DRIVERS:"):].split(",")
+
+
+def run_in_pty(argv: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
+    """Run with stdin/stdout/stderr on a pseudo-terminal, as a person at a terminal would."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
+                break
+        code = proc.wait(timeout=10)
+    finally:
+        os.close(master)
+    return code, b"".join(chunks).decode("utf-8", "replace")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ._helpers import Mk, assert_error
+from ._helpers import ANSI, Mk, assert_error, run_in_pty
 
 IMAGE = b"MINIKUBE-TEST-BOOT-IMAGE\n" * 20_000  # ~0.5 MB: big enough to stream in many chunks
 OTHER = b"ANOTHER-IMAGE\n" * 10_000
@@ -112,6 +112,16 @@ def test_download_with_checksum_is_cached_and_reused(mk: Mk, server: Server) -> 
     p = mk.ok("start", "--driver", "fake", "-p", "i2", "--iso-url", url)
     assert "* Using the cached boot image" in p.stderr
     assert server.gets("/good/boot.iso") == before + 1  # the second start did not download
+
+
+def test_progress_bar_on_a_terminal_only(mk: Mk, server: Server) -> None:
+    url = f"{server.url}/good/boot.iso?checksum=sha256:{SHA}"
+    code, screen = run_in_pty([str(mk.venv.bin / "minikube"), "start", "--driver", "fake", "--iso-url", url],
+                              mk.full_env({"TERM": "xterm-256color", "COLUMNS": "120"}))
+    assert code == 0, screen
+    assert "Downloading boot.iso" in screen and "━" in screen and ANSI.search(screen), screen
+    piped = mk.ok("start", "--driver", "fake", "-p", "piped", "--iso-url", f"{server.url}/side/boot.iso")
+    assert "━" not in piped.stderr and not ANSI.search(piped.stderr)
 
 
 def test_sha256_file_beside_the_image_verifies_it(mk: Mk, server: Server) -> None:

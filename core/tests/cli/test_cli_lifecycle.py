@@ -120,3 +120,14 @@ def test_ssh_runs_openssh_with_the_machine_key(mk: Mk, tmp_path: Path) -> None:
     assert argv[-3:] == [f"docker@{ip}", "uname", "-a"]
     mk.ok("stop", "-p", "sh")
     assert_error(mk("ssh", "-p", "sh", env=env), "GUEST_NOT_RUNNING", 83)
+
+
+def test_minikube_serves_its_builtin_drivers_as_a_libmachine_plugin(mk: Mk) -> None:
+    client = ("import sys; from minikube.machine.plugin import PluginDriver\n"
+              "d = PluginDriver.launch('fake', executable=sys.argv[1])\n"
+              "print(d.driver_name(), ','.join(f.name for f in d.get_create_flags())); d.close()\n")
+    p = mk.venv.run("python", "-c", client, str(mk.venv.bin / "minikube"), env=mk.env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["fake", "fake-label,fake-tags,fake-cpu-count,fake-fail-create,fake-create-delay"]
+    p = mk("status", env={"MACHINE_PLUGIN_TOKEN": "42", "MACHINE_PLUGIN_DRIVER_NAME": "nope"})
+    assert p.returncode == 1 and "cannot load driver 'nope'" in p.stderr and "Traceback" not in p.stderr

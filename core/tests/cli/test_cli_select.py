@@ -21,6 +21,7 @@ from ._helpers import REPORT_IMPORTS, Mk, assert_error, imported_drivers
     ("notrunning", "PROVIDER_NOTRUNNING_NOT_RUNNING", 63, "the notrunning daemon is not running"),
     ("obsolete", "PROVIDER_OBSOLETE_OBSOLETE", 66, "the obsolete driver was replaced by the fake driver"),
     ("raising", "PROVIDER_RAISING_NOT_FOUND", 65, "RuntimeError: the raising check blew up"),
+    ("slow", "PROVIDER_SLOW_NOT_FOUND", 65, "The 'slow' provider was not found: status check timed out after 3s"),
     ("darwinonly", "DRV_UNSUPPORTED_OS", 56, "The driver 'darwinonly' is not supported on linux/"),
 ])
 def test_each_health_state_has_its_reason_and_exit_code(mk: Mk, driver: str, reason: str, code: int,

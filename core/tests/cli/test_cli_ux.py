@@ -3,16 +3,14 @@ shell completion, and which drivers a command imports."""
 
 from __future__ import annotations
 
-import os
 import re
-import select
 import signal
 import subprocess
 import time
 
 import pytest
 
-from ._helpers import ANSI, REPORT_IMPORTS, Mk, assert_error, imported_drivers, imported_pydantic
+from ._helpers import ANSI, REPORT_IMPORTS, Mk, assert_error, imported_drivers, imported_pydantic, run_in_pty
 
 SPINNER = re.compile("[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]")
 
@@ -60,32 +58,6 @@ def test_ctrl_c_while_health_checks_run_is_MK_INTERRUPTED(mk: Mk) -> None:
     assert proc.returncode == 2, err
     assert "Traceback" not in err
     assert "X Exiting due to MK_INTERRUPTED: interrupted (Ctrl-C)" in err
-
-
-def run_in_pty(argv: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
-    """Run with stdin/stdout/stderr on a pseudo-terminal, as a person at a terminal would."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-            elif proc.poll() is not None:
-                break
-        code = proc.wait(timeout=10)
-    finally:
-        os.close(master)
-    return code, b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_spinner_on_a_terminal_and_plain_lines_in_a_pipe(mk: Mk) -> None:

@@ -264,8 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("MACHINE_PLUGIN_TOKEN") and os.environ.get("MACHINE_PLUGIN_DRIVER_NAME"):
         from ._serve import serve_builtin
 
-        serve_builtin(os.environ["MACHINE_PLUGIN_DRIVER_NAME"])
-        return
+        serve_builtin()  # does not return when launched as a plugin
     from . import _typer_compat, _ui
 
     _typer_compat.install()  # plain str/int/Enum parameters without importing pydantic

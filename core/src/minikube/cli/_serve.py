@@ -1,23 +1,26 @@
-"""The ``minikube`` binary as a plugin server for its builtin drivers, as minikube does."""
+"""``minikube`` as a libmachine plugin for its own builtin drivers, as Go minikube's binary is.
+
+When launched with ``MACHINE_PLUGIN_TOKEN`` and ``MACHINE_PLUGIN_DRIVER_NAME`` set, the console
+script serves that driver over the plugin protocol (``machine.plugin``) instead of running the CLI.
+"""
 
 from __future__ import annotations
 
-import sys
+from ..machine import Driver
 
 
-def serve_builtin(name: str) -> None:
+def _load_builtin(name: str) -> Driver:
     from .._errors import MinikubeError
     from .._runtime import Runtime
-    from ..machine.plugin import serve
 
-    try:
-        d = Runtime().load(name).definition
-    except MinikubeError as e:
-        print(f"Exiting due to {e.reason.id}: {e.message}", file=sys.stderr)
-        raise SystemExit(1) from None
+    d = Runtime().load(name).definition
     if d.init is None:
-        print(f'Driver "{name}" is not builtin: run docker-machine-driver-{name} instead', file=sys.stderr)
-        raise SystemExit(1)
-    from .._version import __version__
+        raise MinikubeError(f'driver "{name}" is not builtin: run docker-machine-driver-{name} instead')
+    return d.init()
 
-    serve(d.init(), version=f"v{__version__}")
+
+def serve_builtin() -> bool:
+    """Serve the named builtin driver and never return, or return False when not launched as a plugin."""
+    from ..machine.plugin import serve_builtin_from_env
+
+    return serve_builtin_from_env(_load_builtin)
