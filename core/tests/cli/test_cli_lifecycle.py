@@ -106,6 +106,17 @@ def test_failed_create_is_reported_and_delete_cleans_up(mk: Mk) -> None:
     assert not (mk.home / "machines" / "bad").exists()
 
 
+def test_a_machine_whose_driver_is_gone_is_reported_and_delete_still_cleans(mk: Mk) -> None:
+    mk.ok("start", "--driver", "fake", "-p", "orphan")
+    cfg = mk.home / "machines" / "orphan" / "config.json"
+    cfg.write_text(cfg.read_text().replace('"DriverName": "fake"', '"DriverName": "uninstalled"'))
+    err = assert_error(mk("status", "-p", "orphan"), "DRV_NOT_FOUND", 55)
+    assert "pip install minikube-driver-uninstalled" in err
+    p = mk.ok("delete", "-p", "orphan")
+    assert 'The driver "uninstalled" is not installed' in p.stderr  # a warning, then the cleanup
+    assert not (mk.home / "machines" / "orphan").exists() and not (mk.home / "profiles" / "orphan").exists()
+
+
 def test_ssh_runs_openssh_with_the_machine_key(mk: Mk, tmp_path: Path) -> None:
     stub = tmp_path / "bin"
     stub.mkdir()

@@ -42,8 +42,11 @@ def test_fix_and_documentation_lines_come_from_the_driver(mk: Mk) -> None:
 
 def test_unsupported_driver_is_refused_without_importing_it(mk: Mk) -> None:
     # darwinonly raises ImportError when imported: reaching DRV_UNSUPPORTED_OS proves it was not.
-    p = mk("start", "--driver", "darwinonly", env=REPORT_IMPORTS)
-    assert p.returncode == 56 and imported_drivers(p.stderr) == set()
+    for args in (["start", "--driver", "darwinonly"], ["start", "--driver", "darwinonly", "--help"],
+                 ["config", "set", "drivers.darwinonly.anything", "1"]):
+        p = mk(*args, env=REPORT_IMPORTS)
+        assert_error(p, "DRV_UNSUPPORTED_OS", 56)
+        assert imported_drivers(p.stderr) == set(), args
 
 
 def test_unknown_driver_gets_did_you_mean_and_the_package_to_install(mk: Mk) -> None:

@@ -44,9 +44,10 @@ def _checked(path: tuple[str, ...], value: str) -> tuple[tuple[str, ...], Any]:
         return path, value.strip() if key.name in ("memory", "disk-size") else parsed
     from .._runtime import Runtime
     from ._flags import coerce_for_config, driver_flags
+    from ._select import load_supported
 
     rt = Runtime()
-    driver = rt.load(rt.info(path[1]).name).definition.name
+    driver = load_supported(rt, path[1]).definition.name
     flags = {f.name: f for f in driver_flags(rt, driver)}
     if path[2] not in flags:
         known = ", ".join(sorted(flags)) or "none"

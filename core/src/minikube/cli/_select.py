@@ -191,18 +191,26 @@ def _provider_error(name: str, st: State) -> MinikubeError:
     return err
 
 
+def unsupported(name: str) -> MinikubeError:
+    return MinikubeError(f"The driver '{name}' is not supported on {current_platform()}",
+                         reason_id="DRV_UNSUPPORTED_OS", doc=DRIVERS_DOC)
+
+
+def load_supported(rt: Runtime, name: str) -> Loaded:
+    """The driver by name or alias, refused before import when its metadata excludes this platform."""
+    info = rt.info(name)  # DRV_NOT_FOUND with "did you mean" for unknown names
+    if info.platforms and not info.supported:  # decided from minikube-driver.toml: nothing imported
+        raise unsupported(info.name)
+    return rt.load(info.name)
+
+
 def validate(rt: Runtime, name: str, *, force: bool = False, explain: bool = False) -> tuple[Loaded, State]:
     """Supported here -> needs improvement -> obsolete -> healthy, with minikube's reasons and codes."""
-    info = rt.info(name)  # DRV_NOT_FOUND with "did you mean" for unknown names
     plat = current_platform()
-    if info.platforms and not info.supported:  # decided from minikube-driver.toml: nothing imported
-        raise MinikubeError(f"The driver '{info.name}' is not supported on {plat}",
-                            reason_id="DRV_UNSUPPORTED_OS", doc=DRIVERS_DOC)
-    loaded = rt.load(info.name)
+    loaded = load_supported(rt, name)
     d = loaded.definition
     if not d.supported(plat):
-        raise MinikubeError(f"The driver '{d.name}' is not supported on {plat}",
-                            reason_id="DRV_UNSUPPORTED_OS", doc=DRIVERS_DOC)
+        raise unsupported(d.name)
     st = check_concurrently([d])[d.name]
     if explain:
         _ui.info(f"    health: {_health_words(st)}")

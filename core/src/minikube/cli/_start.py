@@ -31,11 +31,12 @@ def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> No
     typer.echo(ctx.get_help())
     rt = Runtime()
     if requested.value:
-        info = rt.info(requested.value)
-        flags = _flags.driver_flags(rt, rt.load(info.name).definition.name)
-        typer.echo(f"\nOptions of the {info.name} driver (flag, then env var, then [drivers.{info.name}] "
+        from ._select import load_supported
+
+        name = load_supported(rt, requested.value).definition.name
+        typer.echo(f"\nOptions of the {name} driver (flag, then env var, then [drivers.{name}] "
                    "in config.toml, then default):")
-        typer.echo(_flags.format_help(flags))
+        typer.echo(_flags.format_help(_flags.driver_flags(rt, name)))
     else:
         names = ", ".join(rt.catalog.names()) or "none installed"
         typer.echo(f"\nEach driver has options of its own: minikube start --driver=NAME --help "
