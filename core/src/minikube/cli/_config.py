@@ -115,6 +115,7 @@ def run_view(output: str) -> None:
 
 
 def keys_help() -> str:
-    lines = [f"  {k.name:<10} {k.help} (env {k.env_var})" for k in KEYS.values()]
-    lines.append(f"  {DRIVERS_TABLE}.<driver>.<option>  A driver's own option (minikube drivers info <driver>)")
+    lines = [f"  {k.name:<10} {k.help} [env {k.env_var}]" for k in KEYS.values()]
+    lines.append(f"  {DRIVERS_TABLE}.<driver>.<option>")
+    lines.append(f"  {'':<10} A driver's own option (see: minikube drivers info <driver>)")
     return "\n".join(lines)

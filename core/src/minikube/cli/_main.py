@@ -33,7 +33,7 @@ drivers_app = typer.Typer(help="List and inspect the installed drivers.", no_arg
 profile_app = typer.Typer(help="Profiles (clusters) on this machine.", no_args_is_help=True, rich_markup_mode=None)
 config_app = typer.Typer(
     help="User settings in $MINIKUBE_HOME/config.toml.\n\nPrecedence: command-line flags, then MINIKUBE_* "
-         "environment variables, then config.toml, then defaults.\n\nKeys:\n\n" + keys_help(),
+         "environment variables, then config.toml, then defaults.\n\n\b\nKeys:\n" + keys_help(),
     no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(drivers_app, name="drivers")
 app.add_typer(profile_app, name="profile")
@@ -199,7 +199,7 @@ def drivers_info(
 
 @config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(key: str, value: str) -> None:
-    """Set a user setting (e.g. `driver kvm2`, `memory 4g`, `drivers.kvm2.kvm-network default`)."""
+    """Set a user setting: `driver kvm2`, `memory 4g`, `drivers.kvm2.kvm-network default`..."""
     from ._config import run_set
 
     run_set(key, value)
