@@ -24,6 +24,7 @@ import ipaddress
 import logging
 import os
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,7 @@ DEFAULT_IP_TIMEOUT = 90
 RUNNING_TIMEOUT = 30.0
 STOP_TIMEOUT = 90.0
 DESTROY_TIMEOUT = 30.0
+SHUTDOWN_REPEAT = 3.0
 #: Polling interval for state and leases: SPEC's 2 s would add a second to every start on average.
 POLL = 0.25
 MIB = 1024 * 1024
@@ -594,12 +596,22 @@ class KVMDriver(BaseDriver):
         dom = self._domain(self._connect())
         if not dom.isActive():
             return
+        pressed = [0.0]
+
+        def off() -> bool:
+            # Press the power button again every few seconds: a guest still booting (no acpid
+            # yet) drops the first press, and would otherwise wait out the whole timeout.
+            if time.monotonic() - pressed[0] >= SHUTDOWN_REPEAT:
+                pressed[0] = time.monotonic()
+                try:
+                    dom.shutdown()
+                except lv.libvirtError as e:
+                    log.info("ACPI shutdown of %s: %s", self.machine_name, e)
+            return machine_state(dom.state()[0]) == State.STOPPED
+
         try:
-            dom.shutdown()
-        except lv.libvirtError as e:
-            log.info("ACPI shutdown of %s: %s", self.machine_name, e)
-        try:
-            self._await_off(dom, STOP_TIMEOUT, "to shut down")
+            wait_for(off, timeout=STOP_TIMEOUT, interval=POLL, what=f'"{self.machine_name}" to shut down',
+                     reason_id="GUEST_STOP")
         except DriverError:
             log.info("%s ignored the ACPI shutdown for %gs: destroying it", self.machine_name, STOP_TIMEOUT)
             self._destroy(dom)

@@ -1,0 +1,40 @@
+"""The core's driver conformance kit (minikube.testing.DriverConformance) against kvm2, on the real
+libvirtd with the tiny ISO: create, stop, start, restart, kill, remove, missing machines and the
+store lifecycle, each with real boots under software emulation."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Leftovers, LibvirtHost
+from minikube import ClusterConfig
+from minikube.testing import DriverConformance
+
+try:
+    importlib.metadata.distribution("minikube-driver-kvm2")
+except importlib.metadata.PackageNotFoundError:
+    pytestmark = pytest.mark.skip(reason="the conformance kit discovers drivers through installed entry points: "
+                                         "install minikube-driver-kvm2 (nox -s tests-driver-kvm2 does)")
+
+
+class TestKVM2Conformance(DriverConformance):
+    driver = "kvm2"
+    timeout = 120.0
+    driver_options = {"kvm-virt-type": "qemu"}
+
+    @pytest.fixture
+    def driver_backend(self, libvirt_host: LibvirtHost, tiny_iso: Path, leftovers: Leftovers) -> Iterator[None]:
+        self.iso = tiny_iso
+        self.leftovers = leftovers
+        yield
+
+    def cluster_config(self, driver: str, home: Path, machine: str) -> ClusterConfig:
+        self.leftovers.domains.add(machine)
+        self.leftovers.networks.add(f"mk-{machine}")
+        cfg = super().cluster_config(driver, home, machine)
+        cfg.minikube_iso = self.iso.as_uri()
+        cfg.memory, cfg.cpus, cfg.disk_size = 512, 2, 256
+        return cfg
