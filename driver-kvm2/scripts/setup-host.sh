@@ -17,7 +17,8 @@
 # 5. makes sure the `default` network exists, is active and autostarts.
 #
 # Exit status: 0 ready; 2 not root (says what to run); 3 packages could not be installed;
-# 4 libvirt cannot run here (says why); 5 a running libvirtd sits in another network namespace.
+# 4 libvirt cannot run here (says why); 5 MINIKUBE_TEST_NETNS is set but libvirtd already runs in
+# another network namespace.
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config
@@ -38,7 +39,7 @@ fi
 # ---------------------------------------------------------------- packages
 missing=()
 for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   command -v apt-get >/dev/null ||
@@ -64,17 +65,7 @@ else
   say "note: no /dev/kvm: kvm2 will use software emulation (slower); load kvm_intel or kvm_amd for KVM"
 fi
 
-# ------------------------------------------------------- network namespace
-run=()
-if [[ -n $NETNS ]]; then
-  [[ $NETNS =~ ^[A-Za-z0-9_.-]+$ ]] || die 4 "MINIKUBE_TEST_NETNS=$NETNS is not a valid namespace name"
-  if ! ip netns list | awk '{print $1}' | grep -qx "$NETNS"; then
-    ip netns add "$NETNS" || die 4 "cannot create network namespace $NETNS (needs CAP_SYS_ADMIN)"
-  fi
-  ip netns exec "$NETNS" ip link set lo up
-  run=(ip netns exec "$NETNS")
-fi
-
+# ------------------------------------------------------------------ daemons
 pid_of() { # daemon -> pid of the running one, from its pid file
   local f=/run/$1.pid pid
   [[ -s $f ]] || return 1
@@ -87,17 +78,34 @@ netns_of() { # pid -> namespace name ("" = the root namespace)
   ip netns identify "$1" 2>/dev/null || true
 }
 
-# ------------------------------------------------------------------ daemons
-if ! pid_of virtlogd >/dev/null; then
-  say "starting virtlogd"
-  "${run[@]}" virtlogd -d || die 4 "virtlogd did not start"
-fi
+run=()
+in_netns() { # make the namespace (once) and run daemons inside it
+  [[ -z $NETNS || ${#run[@]} -gt 0 ]] && return 0
+  [[ $NETNS =~ ^[A-Za-z0-9_.-]+$ ]] || die 4 "MINIKUBE_TEST_NETNS=$NETNS is not a valid namespace name"
+  if [[ ! -e /run/netns/$NETNS ]]; then
+    ip netns add "$NETNS" || die 4 "cannot create network namespace $NETNS (needs CAP_SYS_ADMIN)"
+  fi
+  ip netns exec "$NETNS" ip link set lo up
+  run=(ip netns exec "$NETNS")
+}
+
 if pid=$(pid_of libvirtd); then
   have=$(netns_of "$pid")
-  if [[ $have != "$NETNS" ]]; then
-    die 5 "libvirtd (pid $pid) already runs in network namespace '${have:-<root>}', not '${NETNS:-<root>}'; stop it (kill $pid) and run this again"
+  if [[ -n $NETNS && $have != "$NETNS" ]]; then
+    die 5 "libvirtd (pid $pid) already runs in network namespace '${have:-<root>}', not '$NETNS'; stop it (kill $pid) and run this again"
+  elif [[ -n $have && $have != "$NETNS" ]]; then
+    say "note: libvirtd (pid $pid) runs in network namespace $have: reach its guests with: ip netns exec $have ..."
+  fi
+  if ! pid_of virtlogd >/dev/null; then
+    say "starting virtlogd"
+    virtlogd -d || die 4 "virtlogd did not start"
   fi
 else
+  in_netns
+  if ! pid_of virtlogd >/dev/null; then
+    say "starting virtlogd"
+    "${run[@]}" virtlogd -d || die 4 "virtlogd did not start"
+  fi
   say "starting libvirtd${NETNS:+ in network namespace $NETNS}"
   "${run[@]}" libvirtd -d || die 4 "libvirtd did not start"
 fi
@@ -117,7 +125,8 @@ if ! virsh -c "$URI" net-info default >/dev/null 2>&1; then
   say "defining the libvirt network 'default'"
   virsh -c "$URI" net-define "$xml" >/dev/null
 fi
-if ! virsh -c "$URI" net-info default | grep -qE '^Active:\s+yes'; then
+info=$(virsh -c "$URI" net-info default)
+if ! [[ $info =~ Active:[[:space:]]+yes ]]; then
   say "starting the libvirt network 'default'"
   virsh -c "$URI" net-start default >/dev/null || die 4 "cannot start the libvirt network 'default'"
 fi
