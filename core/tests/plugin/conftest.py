@@ -13,7 +13,7 @@ import pytest
 from minikube.testing import Venv
 
 HERE = Path(__file__).resolve().parent
-DIST = HERE / "dist" / "minikube-plugin-testdriver"
+DIST = HERE / "dists" / "minikube-plugin-testdriver"
 CORE_SRC = HERE.parents[1] / "src"
 WIRE = next((p / "shared" / "testdata" / "libmachine-wire" for p in HERE.parents
              if (p / "shared" / "testdata" / "libmachine-wire").is_dir()), HERE / "missing-captures")

@@ -79,7 +79,7 @@ def test_incompatible_api_version(script: Callable[[str], str]) -> None:
     exe = script(f"""
         sys.path.insert(0, {str(DIST / "src")!r})
         from minikube.machine.plugin import _server
-        from plugin_testdriver import NoneDriver
+        from plugin_testdriver._drivers import NoneDriver
         _server.API_VERSION = 2
         _server.serve(NoneDriver())
     """)
@@ -90,7 +90,7 @@ def test_old_service_name_fallback(script: Callable[[str], str]) -> None:
     exe = script(f"""
         sys.path.insert(0, {str(DIST / "src")!r})
         from minikube.machine.plugin import _server
-        from plugin_testdriver import NoneDriver
+        from plugin_testdriver._drivers import NoneDriver
         _server.SERVICE = "RpcServerDriver"  # an old plugin: only the v0 name
         _server.serve(NoneDriver())
     """)

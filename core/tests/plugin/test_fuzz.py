@@ -15,7 +15,7 @@ from minikube.machine.plugin._gobtypes import GobError
 from minikube.machine.plugin._proto import CLIENT_NAMES, EMPTY, SERVER_NAMES
 from minikube.machine.plugin._rpc import ConnectionLost, RPCClient
 from minikube.machine.plugin._rpcserver import RPCServer
-from plugin_testdriver import NoneDriver
+from plugin_testdriver._drivers import NoneDriver
 
 NAMES = CLIENT_NAMES | SERVER_NAMES
 FAST = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])

@@ -27,7 +27,7 @@ from minikube.machine.plugin._proto import (
 )
 from minikube.machine.plugin._rpc import FrameReader, RemoteError, RPCClient, client_handshake
 from minikube.machine.plugin._rpcserver import RPCServer
-from plugin_testdriver import NoneDriver
+from plugin_testdriver._drivers import NoneDriver
 
 SESSIONS = ["none_session", "amazonec2_flags"]
 NAMES = CLIENT_NAMES | SERVER_NAMES

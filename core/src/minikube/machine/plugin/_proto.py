@@ -8,9 +8,8 @@ struct type names are not, but we use Go's so our bytes equal Go's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._driver import BoolFlag, Flag, IntFlag, StringFlag, StringSliceFlag
 from ._gobtypes import (
     BOOL,
     BYTES,
@@ -25,6 +24,9 @@ from ._gobtypes import (
     slice_of,
     struct,
 )
+
+if TYPE_CHECKING:  # the driver module costs import time a plugin can spend later
+    from .._driver import Flag
 
 API_VERSION = 1
 SERVICE = "RPCServerDriver"
@@ -61,11 +63,11 @@ RPC_FLAGS = struct("RPCFlags", ("Values", OPTION_MAP))
 RPC_FLAGS_NAME = "*rpcdriver.RPCFlags"
 STRING_LIST = slice_of(STRING)  # []string inside an interface value
 
-FLAG_NAMES = {
-    StringFlag: ("*mcnflag.StringFlag", STRING_FLAG),
-    IntFlag: ("*mcnflag.IntFlag", INT_FLAG),
-    BoolFlag: ("*mcnflag.BoolFlag", BOOL_FLAG),
-    StringSliceFlag: ("*mcnflag.StringSliceFlag", STRING_SLICE_FLAG),
+FLAG_NAMES = {  # by our flag class's name
+    "StringFlag": ("*mcnflag.StringFlag", STRING_FLAG),
+    "IntFlag": ("*mcnflag.IntFlag", INT_FLAG),
+    "BoolFlag": ("*mcnflag.BoolFlag", BOOL_FLAG),
+    "StringSliceFlag": ("*mcnflag.StringSliceFlag", STRING_SLICE_FLAG),
 }
 CLIENT_NAMES = frozenset(name for name, _ in FLAG_NAMES.values())  # what a client decodes
 SERVER_NAMES = frozenset({RPC_FLAGS_NAME})  # what a server decodes
@@ -91,17 +93,21 @@ METHODS["SetConfigFromFlags"] = (INTERFACE, EMPTY)
 def flag_to_wire(flag: Flag) -> Iface:
     """A create flag as the interface value Go's ``[]mcnflag.Flag`` holds."""
     try:
-        name, t = FLAG_NAMES[type(flag)]
+        name, t = FLAG_NAMES[type(flag).__name__]
     except KeyError:
         raise TypeError(f"not a create flag: {flag!r}") from None
     value: dict[str, Any] = {"Name": flag.name, "Usage": flag.usage, "EnvVar": flag.env_var}
-    if not isinstance(flag, BoolFlag):
-        value["Value"] = list(flag.value) if isinstance(flag, StringSliceFlag) else flag.value
+    if t is STRING_SLICE_FLAG:
+        value["Value"] = list(flag.value)  # type: ignore[union-attr,arg-type]
+    elif t is not BOOL_FLAG:
+        value["Value"] = flag.value  # type: ignore[union-attr]
     return Iface(name, value, t)
 
 
 def flag_from_wire(v: Any) -> Flag:
     """The inverse of :func:`flag_to_wire`, checking the shape (GobError if it is wrong)."""
+    from .._driver import BoolFlag, IntFlag, StringFlag, StringSliceFlag
+
     if not isinstance(v, Iface) or not isinstance(v.value, Mapping):
         raise GobError(f"expected a create flag, got {v!r}")
     f = v.value

@@ -8,18 +8,26 @@ thread switch on its way to the driver.
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._gob import Decoder, Encoder
 from ._gobtypes import GobError, GoType
 from ._proto import EMPTY, RESPONSE
 from ._rpc import ConnectionLost, FrameReader, RemoteError
 
-log = logging.getLogger("minikube.plugin")
+if TYPE_CHECKING:
+    import logging
+
+
+def log() -> logging.Logger:
+    """The plugin logger, imported on first use (logging costs start-up time)."""
+    import logging
+
+    return logging.getLogger("minikube.plugin")
+
 
 #: Answers one call: the decoded argument in, (reply type, reply) out; RemoteError for errors.
 Handler = Callable[[Any], "tuple[GoType, Any]"]
@@ -132,8 +140,8 @@ class RPCServer:
                 reply_type, reply = handler(body)
             except RemoteError as e:
                 error = str(e) or "error"
-            except BaseException as e:  # a handler bug must not kill the thread silently
-                log.debug("%s failed", method, exc_info=True)
+            except BaseException as e:  # noqa: BLE001 - a handler bug must not kill the thread silently
+                log().debug("%s failed", method, exc_info=True)
                 error = f"{type(e).__name__}: {e}"
         if error:
             reply_type, reply = EMPTY, {}

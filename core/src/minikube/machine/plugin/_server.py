@@ -1,25 +1,21 @@
 """The plugin side: serve a Python :class:`Driver` as ``docker-machine-driver-<name>``.
 
-This module is on the path from process spawn to first reply, so it imports only the
-standard library and the small protocol modules (no typer, rich or stevedore).
+This module is on the path from process spawn to first reply, so it imports only small
+standard modules up front.  Given a loader instead of a driver instance, :func:`serve` prints
+its address and answers GetVersion while the driver module is still being imported.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import socket
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Union
 
-from ..._errors import MinikubeError
-from .._driver import Driver, FlagValues
-from ._gobtypes import BYTES, INT, STRING, GobError
+from ._gobtypes import BYTES, INT, STRING, GobError, GoType
 from ._proto import (
     API_VERSION,
     BANNER,
@@ -36,70 +32,116 @@ from ._proto import (
     options_from_wire,
 )
 from ._rpc import ConnectionLost, RemoteError, server_handshake
-from ._rpcserver import Handler, RPCServer
+from ._rpcserver import Handler, RPCServer, log
 
-log = logging.getLogger("minikube.plugin")
+if TYPE_CHECKING:
+    from .._driver import Driver
+
+#: A driver, or how to get one: a callable, or ``"module:attribute"`` (a class or a callable).
+DriverSource = Union["Driver", Callable[[], "Driver"], str]
 
 #: Seconds without a Heartbeat before the plugin exits 1 (Go: 10); tests shorten it.
 ENV_HEARTBEAT_TIMEOUT = "MINIKUBE_PLUGIN_HEARTBEAT_TIMEOUT"
 
+# RPC method -> (driver method, reply type); None: no reply value.
+_CALLS: dict[str, tuple[str, GoType | None]] = {
+    "DriverName": ("driver_name", STRING), "GetMachineName": ("get_machine_name", STRING),
+    "GetIP": ("get_ip", STRING), "GetSSHHostname": ("get_ssh_hostname", STRING),
+    "GetSSHKeyPath": ("get_ssh_key_path", STRING), "GetSSHUsername": ("get_ssh_username", STRING),
+    "GetURL": ("get_url", STRING), "GetSSHPort": ("get_ssh_port", INT), "GetState": ("get_state", INT),
+    "Create": ("create", None), "PreCreateCheck": ("pre_create_check", None), "Start": ("start", None),
+    "Stop": ("stop", None), "Restart": ("restart", None), "Kill": ("kill", None),
+    "Remove": ("remove", None),
+}
+
 
 def _error_text(method: str, e: BaseException) -> str:
     """What crosses the wire for a driver exception; Go's Create turns panics into errors."""
+    from ..._errors import MinikubeError
+
     if isinstance(e, MinikubeError):
         return e.message or type(e).__name__
     text = str(e) or type(e).__name__
-    log.debug("%s raised %s", method, type(e).__name__, exc_info=e)
+    log().debug("%s raised %s", method, type(e).__name__, exc_info=e)
     if method == "Create":
+        import traceback
+
         return f"Panic in the driver: {text}\n{''.join(traceback.format_exception(e)).rstrip()}"
     return text
 
 
-class DriverService:
-    """libmachine's ``RPCServerDriver``: each RPC method mapped onto one driver method."""
+def _load(source: DriverSource) -> Driver:
+    if isinstance(source, str):
+        import importlib
 
-    def __init__(self, driver: Driver, on_heartbeat: Callable[[], None] = lambda: None,
+        module, _, attr = source.partition(":")
+        obj: Any = importlib.import_module(module)
+        for part in attr.split(".") if attr else ():
+            obj = getattr(obj, part)
+        source = obj
+    return source if _is_driver(source) else source()  # type: ignore[operator,return-value]
+
+
+def _is_driver(obj: object) -> bool:
+    return hasattr(obj, "get_state") and not isinstance(obj, type)
+
+
+class DriverService:
+    """libmachine's ``RPCServerDriver``: each RPC method mapped onto one driver method.
+
+    ``driver`` may be a loader (see :data:`DriverSource`): it runs in the background and only
+    the calls that need the driver wait for it.
+    """
+
+    def __init__(self, driver: DriverSource, on_heartbeat: Callable[[], None] = lambda: None,
                  on_close: Callable[[], None] = lambda: None) -> None:
-        self.driver = d = driver
         self.close_requested = False
         self._on_heartbeat = on_heartbeat
         self._on_close = on_close
-
-        def void(fn: Callable[[], object]) -> Handler:
-            def call(_: Any) -> tuple[Any, Any]:
-                fn()
-                return EMPTY, {}
-            return call
-
-        def text(fn: Callable[[], str]) -> Handler:
-            return lambda _: (STRING, fn())
-
+        self._driver: Driver | None = None
+        self._load_error: BaseException | None = None
+        self._loaded = threading.Event()
+        if _is_driver(driver):
+            self._driver = driver  # type: ignore[assignment]
+            self._loaded.set()
+        else:
+            threading.Thread(target=self._load, args=(driver,), daemon=True, name="plugin-load").start()
         calls: dict[str, Handler] = {
             "GetVersion": lambda _: (INT, API_VERSION),
             "Close": self._close,
             "Heartbeat": self._heartbeat,
-            "GetConfigRaw": lambda _: (BYTES, bytes(d.get_config_raw())),
+            "GetConfigRaw": lambda _: (BYTES, bytes(self.driver.get_config_raw())),
             "SetConfigRaw": self._set_config_raw,
-            "GetCreateFlags": lambda _: (FLAG_LIST, [flag_to_wire(f) for f in d.get_create_flags()]),
+            "GetCreateFlags": lambda _: (FLAG_LIST, [flag_to_wire(f) for f in self.driver.get_create_flags()]),
             "SetConfigFromFlags": self._set_config_from_flags,
-            "DriverName": text(d.driver_name),
-            "GetMachineName": text(d.get_machine_name),
-            "GetIP": text(d.get_ip),
-            "GetSSHHostname": text(d.get_ssh_hostname),
-            "GetSSHKeyPath": text(d.get_ssh_key_path),
-            "GetSSHUsername": text(d.get_ssh_username),
-            "GetURL": text(d.get_url),
-            "GetSSHPort": lambda _: (INT, int(d.get_ssh_port())),
-            "GetState": lambda _: (INT, int(d.get_state())),
-            "Create": void(d.create),
-            "PreCreateCheck": void(d.pre_create_check),
-            "Start": void(d.start),
-            "Stop": void(d.stop),
-            "Restart": void(d.restart),
-            "Kill": void(d.kill),
-            "Remove": void(d.remove),
         }
+        for rpc, (name, reply_type) in _CALLS.items():
+            calls[rpc] = self._forward(name, reply_type)
         self._handlers = {m: self._guard(m, h) for m, h in calls.items()}
+
+    def _load(self, source: DriverSource) -> None:
+        try:
+            self._driver = _load(source)
+        except BaseException as e:  # noqa: BLE001 - reported by every call that needs the driver
+            self._load_error = e
+        finally:
+            self._loaded.set()
+
+    @property
+    def driver(self) -> Driver:
+        self._loaded.wait()
+        if self._driver is None:
+            e = self._load_error
+            raise RemoteError(f"cannot load the driver: {type(e).__name__}: {e}")
+        return self._driver
+
+    def _forward(self, name: str, reply_type: GoType | None) -> Handler:
+        def call(_: Any) -> tuple[GoType, Any]:
+            value = getattr(self.driver, name)()
+            if reply_type is None:
+                return EMPTY, {}
+            return reply_type, int(value) if reply_type is INT else value
+        return call
 
     @staticmethod
     def _guard(method: str, handler: Handler) -> Handler:
@@ -127,11 +169,12 @@ class DriverService:
         return handler
 
     def _close(self, _: Any) -> tuple[Any, Any]:
-        log.debug("Closing plugin on server side")
-        try:
-            self.driver.close()
-        except Exception as e:  # noqa: BLE001 - closing must not fail the Close call
-            log.debug("driver.close() failed: %s", e)
+        log().debug("Closing plugin on server side")
+        if self._driver is not None:
+            try:
+                self._driver.close()
+            except Exception as e:  # noqa: BLE001 - closing must not fail the Close call
+                log().debug("driver.close() failed: %s", e)
         self._on_close()
         return EMPTY, {}
 
@@ -146,6 +189,8 @@ class DriverService:
         return EMPTY, {}
 
     def _set_config_from_flags(self, arg: Any) -> tuple[Any, Any]:
+        from .._driver import FlagValues
+
         try:
             values = options_from_wire(arg)
         except GobError as e:
@@ -210,6 +255,9 @@ def _serve_connection(listener: socket.socket, service: DriverService, dog: _Wat
 
 def _setup_logging() -> None:
     """Info and up on stdout, debug on stderr: where libmachine's client expects them."""
+    import io
+    import logging
+
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
     root = logging.getLogger()
@@ -224,10 +272,9 @@ def _setup_logging() -> None:
     root.setLevel(logging.DEBUG)
 
 
-def run(driver: Driver) -> int:
+def run(driver: DriverSource) -> int:
     """Listen on loopback, print the address, serve one client; returns the exit code."""
     timeout = float(os.environ.get(ENV_HEARTBEAT_TIMEOUT) or HEARTBEAT_TIMEOUT)
-    _setup_logging()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -238,14 +285,16 @@ def run(driver: Driver) -> int:
     service = DriverService(driver, on_heartbeat=dog.heartbeat)
     threading.Thread(target=_serve_connection, args=(listener, service, dog), daemon=True,
                      name="plugin-accept").start()
+    _setup_logging()  # after the address: the client is already dialling
     code = dog.wait()
-    log.debug("plugin exiting with %d: %s", code, dog.reason)
+    log().debug("plugin exiting with %d: %s", code, dog.reason)
     return code
 
 
 def _exit(code: int) -> NoReturn:
     """Leave now, even with driver threads still busy (Go's os.Exit does the same)."""
-    logging.shutdown()
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -258,12 +307,15 @@ def _normal_version(version: str) -> str:
     return version if version.startswith("v") else f"v{version}"
 
 
-def serve(driver: Driver, *, version: str = "v0.0.0", commit: str = "") -> NoReturn:
+def serve(driver: DriverSource, *, version: str = "v0.0.0", commit: str = "") -> NoReturn:
     """The whole ``main`` of a ``docker-machine-driver-<name>`` console script.
 
     ``version`` as the first argument prints the version and exits 0; without the plugin token
     in the environment it prints libmachine's banner and exits 1; otherwise it serves ``driver``
     until the client sends Close (exit 0) or stops sending heartbeats (exit 1).
+
+    ``driver`` is a Driver, or (faster to start) a callable or ``"module:Class"`` that makes one:
+    then the plugin answers its first call while the driver module is still importing.
     """
     if sys.argv[1:2] == ["version"]:
         print(f"version: {_normal_version(version)}")
