@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import DIST, pid_alive
-from minikube import PluginError
+from minikube import DriverError, PluginError
 from minikube.machine import State
 from minikube.machine.plugin import PluginDriver
 from minikube.machine.plugin._gob import Encoder
@@ -193,3 +193,32 @@ def test_launch_failure_leaves_no_process(script: Callable[[str], str]) -> None:
     msg = launch_error(exe)
     pid = int(msg.split("printed '")[1].split("'")[0])
     assert not pid_alive(pid)
+
+
+def test_serve_builtin_from_env(script: Callable[[str], str]) -> None:
+    exe = script(f"""
+        sys.path.insert(0, {str(DIST / "src")!r})
+        from minikube.machine.plugin import serve_builtin_from_env
+        from plugin_testdriver._drivers import NoneDriver, ProbeDriver
+        drivers = {{"none": NoneDriver, "pytest-probe": ProbeDriver}}
+        if not serve_builtin_from_env(lambda name: drivers[name]()):
+            print("not a plugin")
+    """)
+    with PluginDriver.launch("pytest-probe", executable=exe) as d:
+        assert d.driver_name() == "pytest-probe"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MACHINE_PLUGIN")}
+    out = subprocess.run([exe], capture_output=True, text=True, timeout=30, env=env)
+    assert (out.returncode, out.stdout) == (0, "not a plugin\n")
+    with pytest.raises(PluginError) as e:
+        PluginDriver.launch("nosuch", executable=exe)
+    assert "exited before printing its address (exit code 1; stderr: cannot load driver 'nosuch'" in str(e.value)
+
+
+def test_a_driver_that_fails_to_import_still_answers(script: Callable[[str], str]) -> None:
+    exe = script("""
+        from minikube.machine.plugin import serve
+        serve("no_such_module_xyz:Driver")
+    """)
+    with PluginDriver.launch("lazy", executable=exe) as d:
+        with pytest.raises(DriverError, match="cannot load the driver: ModuleNotFoundError: No module named"):
+            d.driver_name()

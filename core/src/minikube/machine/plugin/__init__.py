@@ -3,14 +3,18 @@
 A driver runs in its own process, ``docker-machine-driver-<name>``, and answers Go's net/rpc
 (gob encoding, HTTP CONNECT handshake) on loopback.  :class:`PluginDriver` is the client side
 (any plugin binary, Go or Python); :func:`serve` turns a Python :class:`~minikube.machine.Driver`
-into such a binary::
+into such a binary.  A driver distribution declares a console script whose module imports
+nothing heavy, and names its driver class so it loads while the first call is answered::
 
-    # mydriver/__main__.py, installed as the console script docker-machine-driver-mydriver
-    from minikube.machine.plugin import serve
-    from mydriver import MyDriver
-
+    # pyproject.toml: [project.scripts] docker-machine-driver-mydriver = "mydriver._plugin:main"
+    # mydriver/_plugin.py (and a light mydriver/__init__.py)
     def main() -> None:
-        serve(MyDriver(), version="v1.2.3", commit="abc123")
+        from minikube.machine.plugin import serve
+
+        serve("mydriver._driver:MyDriver", version="v1.2.3", commit="abc123")
+
+``serve(MyDriver())`` works too; it just starts slower.  A program holding several drivers
+(the ``minikube`` binary) calls :func:`serve_builtin_from_env` first thing instead.
 """
 
 from typing import TYPE_CHECKING, Any
