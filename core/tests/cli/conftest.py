@@ -1,4 +1,5 @@
-"""Three session venvs (each takes ~10 s to make), each with a purpose-picked set of real drivers.
+"""Three session venvs (each takes ~10 s to make, all three are made at once on first use), each
+with a purpose-picked set of real drivers.
 
 - ``main``: the fake driver and every health-state driver: auto-selection picks fake, and every
   explicit ``--driver`` reaches its own reason ID.
@@ -9,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -44,18 +47,25 @@ def _venv(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse, whic
 
 
 @pytest.fixture(scope="session")
-def main_venv(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Venv:
-    return _venv(tmp_path_factory, wheelhouse, "main")
+def cli_venvs(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Iterator[dict[str, Future[Venv]]]:
+    """All three venvs, made side by side on first use (pip spends much of its time waiting)."""
+    with ThreadPoolExecutor(max_workers=len(SETS), thread_name_prefix="cli-venv") as pool:
+        yield {which: pool.submit(_venv, tmp_path_factory, wheelhouse, which) for which in SETS}
 
 
 @pytest.fixture(scope="session")
-def unhealthy_venv(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Venv:
-    return _venv(tmp_path_factory, wheelhouse, "unhealthy")
+def main_venv(cli_venvs: dict[str, Future[Venv]]) -> Venv:
+    return cli_venvs["main"].result()
 
 
 @pytest.fixture(scope="session")
-def nodriver_venv(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Venv:
-    return _venv(tmp_path_factory, wheelhouse, "nodriver")
+def unhealthy_venv(cli_venvs: dict[str, Future[Venv]]) -> Venv:
+    return cli_venvs["unhealthy"].result()
+
+
+@pytest.fixture(scope="session")
+def nodriver_venv(cli_venvs: dict[str, Future[Venv]]) -> Venv:
+    return cli_venvs["nodriver"].result()
 
 
 @pytest.fixture
