@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
 import threading
@@ -12,45 +11,13 @@ from pathlib import Path
 import pytest
 from minikube.testing import Venv
 
-HERE = Path(__file__).resolve().parent
-DIST = HERE / "dists" / "minikube-plugin-testdriver"
-CORE_SRC = HERE.parents[1] / "src"
-WIRE = next((p / "shared" / "testdata" / "libmachine-wire" for p in HERE.parents
-             if (p / "shared" / "testdata" / "libmachine-wire").is_dir()), HERE / "missing-captures")
+from ._helpers import CORE_SRC, DIST, install_plugin_venv
 
 sys.path.insert(0, str(DIST / "src"))  # the test drivers, in-process
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: starts real plugin processes")
-
-
-def capture(name: str) -> bytes:
-    path = WIRE / name
-    if not path.exists():
-        pytest.skip(f"captures not found at {WIRE}")
-    return path.read_bytes()
-
-
-def install_plugin_venv(path: Path) -> Venv:
-    """A bare venv with real wheels of the core and the test plugins installed by pip.
-
-    No dependencies: the plugin path needs only the standard library, which this also proves.
-    The wheels are built and installed by this interpreter's pip (``--python``), which keeps the
-    setup to seconds instead of bootstrapping pip into the new venv.
-    """
-    import subprocess
-    import venv
-
-    venv.EnvBuilder(with_pip=False, clear=True).create(path)
-    wheels = path / "wheels"
-    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels),
-                    str(CORE_SRC.parent), str(DIST)], check=True, capture_output=True)
-    subprocess.run([*pip, "--python", str(path / "bin" / "python"), "install", "--no-deps",
-                    "--no-index", *map(str, sorted(wheels.glob("*.whl")))], check=True,
-                   capture_output=True)
-    return Venv(path)
 
 
 @pytest.fixture(scope="session")
@@ -101,15 +68,3 @@ def no_leaks() -> Iterator[None]:
             break
         time.sleep(0.05)
     assert not extra, f"leaked threads: {extra}"
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purposes
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return True

@@ -9,13 +9,14 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import DIST, pid_alive
 from minikube import DriverError, PluginError
 from minikube.machine import State
 from minikube.machine.plugin import PluginDriver
 from minikube.machine.plugin._gob import Encoder
 from minikube.machine.plugin._gobtypes import INTERFACE, STRING, Iface
 from minikube.machine.plugin._proto import CONNECT_LINE, CONNECTED_LINE, RESPONSE
+
+from ._helpers import DIST, pid_alive
 
 pytestmark = pytest.mark.slow
 

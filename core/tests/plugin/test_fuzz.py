@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 
-from conftest import capture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from minikube.machine.plugin import DriverService
@@ -16,6 +15,8 @@ from minikube.machine.plugin._proto import CLIENT_NAMES, EMPTY, SERVER_NAMES
 from minikube.machine.plugin._rpc import ConnectionLost, RPCClient
 from minikube.machine.plugin._rpcserver import RPCServer
 from plugin_testdriver._drivers import NoneDriver
+
+from ._helpers import capture
 
 NAMES = CLIENT_NAMES | SERVER_NAMES
 FAST = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,6 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import capture
 from minikube.machine.plugin import DriverService
 from minikube.machine.plugin._gob import Decoder, Encoder, frames_from
 from minikube.machine.plugin._gobtypes import Iface, Kind, Struct
@@ -28,6 +27,8 @@ from minikube.machine.plugin._proto import (
 from minikube.machine.plugin._rpc import FrameReader, RemoteError, RPCClient, client_handshake
 from minikube.machine.plugin._rpcserver import RPCServer
 from plugin_testdriver._drivers import NoneDriver
+
+from ._helpers import capture
 
 SESSIONS = ["none_session", "amazonec2_flags"]
 NAMES = CLIENT_NAMES | SERVER_NAMES

@@ -11,11 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import pid_alive
 from minikube import DriverError, HostNotRunningError, IPNotSetError, PluginError
 from minikube.machine import BoolFlag, FlagValues, IntFlag, State, StringFlag, StringSliceFlag
 from minikube.machine.plugin import BANNER, PluginDriver, find_plugin_binary, plugin_version
 from minikube.testing import Venv
+
+from ._helpers import pid_alive
 
 pytestmark = pytest.mark.slow
 
