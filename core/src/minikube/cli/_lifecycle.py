@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from .. import localpath
-from .._errors import ConfigError, MachineNotFoundError, MinikubeError, UsageError
+from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
 from .._runtime import Runtime
 from ..config import list_profiles, load_profile
 from ..machine import HostStore, Machines, State
@@ -111,10 +111,9 @@ def _remove_machine(rt: Runtime, machines: Machines, name: str) -> None:
     try:
         machines.delete(name)
         return
-    except (ConfigError, MinikubeError) as e:
-        if not isinstance(e, ConfigError) and e.reason.id not in ("DRV_NOT_FOUND", "DRV_PLUGIN_BROKEN",
-                                                                   "DRV_CONFLICT", "DRV_INCOMPATIBLE_API"):
-            raise
+    except MinikubeError as e:
+        if not isinstance(e, (ConfigError, NotFoundError, RegistryError)):
+            raise  # the driver itself failed to remove the VM: say so, keep the files
         first = e
     # The host config is unreadable or its driver is gone: rebuild the driver from the cluster
     # settings if we can, so the VM is still removed; the files go in any case.
