@@ -74,6 +74,12 @@ def made_projects(root: Path) -> dict[str, Project]:
             init='"""Built for driver API 2."""\nraise ImportError("minikube-driver-nextapi was imported '
                  'although its driver API range excludes this minikube")\n',
             toml=_TOML.format(name="nextapi", api=">=2.0,<3", summary="built for driver API 2")),
+        # Built for a driver API older than this core's: the driver is the one to upgrade.
+        "pastapi": make_driver_project(
+            root, "pastapi", "0.5.0", description="Test driver built for driver API 0.x",
+            init='"""Built for driver API 0.x."""\nraise ImportError("minikube-driver-pastapi was imported '
+                 'although its driver API range excludes this minikube")\n',
+            toml=_TOML.format(name="pastapi", api=">=0.1,<1.0", summary="built for driver API 0.x")),
         # An older driver: no minikube-driver.toml, so no API range.
         "oldapi": make_driver_project(
             root, "oldapi", "0.9.0", description="Test driver without a driver API range",

@@ -246,27 +246,34 @@ def test_uninstalling_hyperkit_makes_it_disappear(installed: Installed, artifact
     assert venv.drivers()["hyperkit"]["distribution"] == "minikube-driver-hyperkit"
 
 
+@pytest.mark.parametrize(("name", "version", "api", "upgrade", "suggestion"), [
+    ("nextapi", "2.0.0", ">=2.0,<3", "upgrade minikube", "Upgrade minikube: pip install -U minikube"),
+    ("pastapi", "0.5.0", ">=0.1,<1.0", "upgrade minikube-driver-pastapi",
+     "Upgrade the driver: pip install -U minikube-driver-pastapi"),
+])
 def test_a_driver_for_another_api_is_listed_incompatible_and_refused_without_import(
-        installed: Installed, artifacts: Artifacts) -> None:
+        installed: Installed, artifacts: Artifacts, name: str, version: str, api: str, upgrade: str,
+        suggestion: str) -> None:
     venv = installed.venv
-    venv.install("minikube-driver-nextapi")
-    row = venv.drivers()["nextapi"]
-    assert (row["distribution"], row["version"], row["status"], row["api"]) == (
-        "minikube-driver-nextapi", "2.0.0", "incompatible", ">=2.0,<3"), row
+    dist = f"minikube-driver-{name}"
+    venv.install(dist)
+    row = venv.drivers()[name]
+    assert (row["distribution"], row["version"], row["status"], row["api"]) == (dist, version, "incompatible", api)
     text = venv.minikube("drivers", "list")
-    assert text.returncode == 0 and "incompatible" in text.stdout, text
+    assert text.returncode == 0, text
+    assert any(ln.strip().startswith(f"! incompatible: supports driver API {api}") for ln in text.stdout.splitlines())
     # --health loads drivers: not this one (had it been imported, it would be "broken").
-    health = venv.drivers("--health")
-    assert health["nextapi"]["status"] == "incompatible", health["nextapi"]
+    assert venv.drivers("--health")[name]["status"] == "incompatible"
 
-    p = venv.minikube("start", "--driver", "nextapi", "-p", "next")
+    p = venv.minikube("start", "--driver", name, "-p", name)
     line = _one_error_line(p, "DRV_INCOMPATIBLE_API", 56)
-    for needle in ("minikube-driver-nextapi 2.0.0", ">=2.0,<3", f"minikube {artifacts.core_version}",
-                   f"driver API {artifacts.driver_api}", "upgrade minikube"):
+    for needle in (f"{dist} {version}", api, f"minikube {artifacts.core_version}",
+                   f"driver API {artifacts.driver_api}", upgrade):
         assert needle in line, (needle, line)
-    assert "* Suggestion: Upgrade minikube: pip install -U minikube" in p.stderr
+    assert line.endswith(upgrade), line
+    assert f"* Suggestion: {suggestion}" in p.stderr, p.stderr
     assert "was imported" not in p.stderr  # the module's own ImportError never ran
-    assert not (venv.home / "machines" / "next").exists()
+    assert not (venv.home / "machines" / name).exists()
 
 
 # --- 3. bad input ------------------------------------------------------------------------------
