@@ -186,7 +186,27 @@ class Encoder:
             put_uint(b, _float_bits(c.imag))
 
     def _struct(self, b: bytearray, t: GoType, v: Any, w: bytearray) -> None:
+        flat = _flat(t)
         last = -1
+        if flat is not None and v is not None:  # the per-call headers: keep this path short
+            for i, (fname, k) in enumerate(flat):
+                x = v.get(fname)
+                if not x:
+                    continue
+                put_uint(b, i - last)
+                last = i
+                if k == 6:
+                    put_bytes(b, x.encode() if isinstance(x, str) else bytes(x))
+                elif k == 3:
+                    if x < 0:
+                        raise GobError(f"gob: negative value {x} for a uint")
+                    put_uint(b, x)
+                elif k == 2:
+                    put_int(b, x)
+                else:
+                    b.append(1)
+            b.append(0)
+            return
         for i, (fname, ft) in enumerate(t.fields):
             x = None if v is None else v.get(fname)
             fk = ft.kind
@@ -232,3 +252,18 @@ def _infer(value: Any) -> GoType:
     if isinstance(value, (bytes, bytearray)):
         return BYTES
     raise GobError(f"gob: no Go type given for interface value of type {type(value).__name__}")
+
+
+_FLAT_KINDS = (Kind.STRING, Kind.INT, Kind.UINT, Kind.BOOL)
+_flat_cache: dict[GoType, tuple[tuple[str, int], ...] | None] = {}
+
+
+def _flat(t: GoType) -> tuple[tuple[str, int], ...] | None:
+    """A struct's (field, kind id) pairs when every field is a string, int, uint or bool."""
+    try:
+        return _flat_cache[t]
+    except KeyError:
+        flat = (tuple((n, int(ft.kind)) for n, ft in t.fields)
+                if all(ft.kind in _FLAT_KINDS for _, ft in t.fields) else None)
+        _flat_cache[t] = flat
+        return flat
