@@ -9,7 +9,7 @@
 
 Needs root and libvirt (scripts/setup-host.sh: libvirtd runs in the ``MINIKUBE_TEST_NETNS``
 network namespace, default mk-test, so guest traffic stays inside it).  Elsewhere it prints why it
-was skipped.  ``BENCH_KVM2_ROUNDS`` sets the boots per side (default 3).
+was skipped.  ``BENCH_KVM2_ROUNDS`` sets the boots per side (default 5).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class Baseline:
 def main() -> None:
     ensure_host()
     iso = tiny_iso()
-    rounds = int(os.environ.get("BENCH_KVM2_ROUNDS", "3"))
+    rounds = int(os.environ.get("BENCH_KVM2_ROUNDS", "5"))
     minikube = str(Path(sys.executable).with_name("minikube"))
     work = Path(tempfile.mkdtemp(prefix="bench-kvm2-", dir="/tmp"))
     env = {**os.environ, "MINIKUBE_HOME": str(work / "mkhome"), "XDG_CACHE_HOME": str(work / "xdg")}
