@@ -74,8 +74,19 @@ def test_available_sorts_by_effective_priority_then_name_and_times_out() -> None
     assert [o.name for o in out] == ["a", "b", "boom", "sick", "slow"]
     by = {o.name: o for o in out}
     assert by["sick"].priority == Priority.UNHEALTHY
-    assert "ZeroDivisionError" in by["boom"].state.error and not by["boom"].state.installed
+    # A check that raises is that driver's error (PROVIDER_X_ERROR), not "not installed".
+    assert "ZeroDivisionError" in by["boom"].state.error and by["boom"].state.installed
+    assert by["boom"].state.running and not by["boom"].state.healthy
     assert "timed out" in by["slow"].state.error and not by["slow"].state.installed
+
+
+def test_ties_break_on_the_drivers_own_priority_then_name() -> None:
+    r = Registry()
+    sick = State(installed=True, error="x")
+    r.register(DriverDef("zz", status=lambda: sick, priority=Priority.PREFERRED))
+    r.register(DriverDef("aa", status=lambda: sick, priority=Priority.FALLBACK))
+    r.register(DriverDef("ab", status=lambda: sick, priority=Priority.FALLBACK))
+    assert [o.name for o in r.available()] == ["zz", "aa", "ab"]
 
 
 def test_suggest_picks_and_classifies_like_minikube() -> None:

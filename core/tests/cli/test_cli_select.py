@@ -20,7 +20,7 @@ from ._helpers import REPORT_IMPORTS, Mk, assert_error, imported_drivers
     ("erroring", "PROVIDER_ERRORING_ERROR", 69, "the erroring service answered 500"),
     ("notrunning", "PROVIDER_NOTRUNNING_NOT_RUNNING", 63, "the notrunning daemon is not running"),
     ("obsolete", "PROVIDER_OBSOLETE_OBSOLETE", 66, "the obsolete driver was replaced by the fake driver"),
-    ("raising", "PROVIDER_RAISING_NOT_FOUND", 65, "RuntimeError: the raising check blew up"),
+    ("raising", "PROVIDER_RAISING_ERROR", 69, "RuntimeError: the raising check blew up"),
     ("slow", "PROVIDER_SLOW_NOT_FOUND", 65, "The 'slow' provider was not found: status check timed out after 3s"),
     ("darwinonly", "DRV_UNSUPPORTED_OS", 56, "The driver 'darwinonly' is not supported on linux/"),
 ])
@@ -97,7 +97,7 @@ def test_explain_says_why_each_driver_was_picked_rejected_or_alternate(mk: Mk) -
     assert "picked" in expl["fake"]
     assert "rejected: Not installed: status check timed out after 3s" in expl["slow"]
     assert "rejected: Not installed: the notinstalled hypervisor was not found in PATH" in expl["notinstalled"]
-    assert "rejected: Not installed: status check failed: RuntimeError: the raising check blew up" in expl["raising"]
+    assert "rejected: Not healthy: status check failed: RuntimeError: the raising check blew up" in expl["raising"]
     assert "rejected: Not healthy: cannot open /dev/unhealthy: permission denied" in expl["unhealthy"]
     assert "rejected: Not healthy: the notrunning daemon is not running" in expl["notrunning"]
     assert "alternate: fake is preferred" in expl["improvable"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .._errors import REASONS, MinikubeError, Reason, provider_reason
 from .._runtime import Loaded, Runtime, strict_plugins
-from ..registry import DriverState, Priority, State, current_platform, suggest
+from ..registry import DriverState, Priority, State, current_platform, rank, suggest
 from . import _ui
 from ._health import check_concurrently
 from ._settings import Resolved
@@ -102,14 +102,8 @@ def auto_select(rt: Runtime, explain: bool) -> Choice:
             loaded[ld.definition.name] = ld
         else:
             unsupported.append(name)
-    states = check_concurrently([ld.definition for ld in loaded.values()])
-    options = []
-    for name, ld in loaded.items():
-        d, st = ld.definition, states[name]
-        prio = d.priority if st.healthy else min(d.priority, Priority.UNHEALTHY)
-        options.append(DriverState(name, d.default, Priority(prio), st, d))
-    # minikube's order: effective priority, then the driver's own priority ("Preference"), then name.
-    options.sort(key=lambda o: (-o.priority, -(o.definition.priority if o.definition else 0), o.name))
+    defs = [ld.definition for ld in loaded.values()]
+    options = rank(defs, check_concurrently(defs))
     s = suggest(options)
     if explain:
         _explain(s.pick, options, quarantined, unsupported, plat)

@@ -19,6 +19,7 @@ from ._registry import (
     Suggestion,
     check_all,
     check_health,
+    rank,
     suggest,
 )
 from ._types import DriverDef, Priority, State, current_platform, supports
@@ -44,6 +45,7 @@ __all__ = [
     "load_index",
     "not_found",
     "path_plugins",
+    "rank",
     "suggest",
     "supports",
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-import concurrent.futures
+import threading
+import time
 from dataclasses import dataclass, field
 
 from .._errors import DriverConflictError
@@ -37,28 +38,44 @@ def check_health(d: DriverDef) -> State:
     try:
         st = d.health()
         if not isinstance(st, State):
-            return State(error=f"status check returned {type(st).__name__}, not a State")
+            return State(installed=True, running=True,
+                         error=f"status check returned {type(st).__name__}, not a State")
         return st
     except Exception as e:  # noqa: BLE001 - a broken check must not break the command
-        return State(installed=False, error=f"status check failed: {type(e).__name__}: {e}")
+        return State(installed=True, running=True, error=f"status check failed: {type(e).__name__}: {e}")
 
 
 def check_all(defs: list[DriverDef], timeout: float = HEALTH_TIMEOUT) -> dict[str, State]:
-    """Every status check at once, each within ``timeout`` (a timed-out one counts as not installed)."""
-    if not defs:
-        return {}
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(defs), thread_name_prefix="health")
-    futures = {d.name: pool.submit(check_health, d) for d in defs}
-    done, _ = concurrent.futures.wait(futures.values(), timeout=timeout)
-    pool.shutdown(wait=False, cancel_futures=True)
-    return {name: (f.result() if f in done else
-                   State(installed=False, error=f"status check timed out after {timeout:g}s"))
-            for name, f in futures.items()}
+    """Every status check at once, each within ``timeout`` (a timed-out one counts as not installed).
+
+    Checks run on daemon threads, so one that hangs cannot keep the process from exiting.
+    """
+    results: dict[str, State] = {}
+    threads = []
+    for d in defs:
+        def run(d: DriverDef = d) -> None:
+            results[d.name] = check_health(d)
+        t = threading.Thread(target=run, name=f"health-{d.name}", daemon=True)
+        t.start()
+        threads.append(t)
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    done = dict(results)
+    return {d.name: done.get(d.name) or State(installed=False, error=f"status check timed out after {timeout:g}s")
+            for d in defs}
 
 
 def effective(d: DriverDef, st: State) -> DriverState:
     prio = d.priority if st.healthy else min(d.priority, Priority.UNHEALTHY)
     return DriverState(d.name, d.default, Priority(prio), st, d)
+
+
+def rank(defs: list[DriverDef], states: dict[str, State]) -> list[DriverState]:
+    """minikube's order: effective priority, then the driver's own priority, then name."""
+    out = [effective(d, states[d.name]) for d in defs]
+    out.sort(key=lambda s: (-s.priority, -(s.definition.priority if s.definition else 0), s.name))
+    return out
 
 
 class Registry:
@@ -86,10 +103,7 @@ class Registry:
     def available(self, vm_only: bool = False, plat: str | None = None,
                   timeout: float = HEALTH_TIMEOUT) -> builtins.list[DriverState]:
         defs = [d for d in self.list() if d.supported(plat) and (d.vm or not vm_only)]
-        states = check_all(defs, timeout)
-        result = [effective(d, states[d.name]) for d in defs]
-        result.sort(key=lambda s: (-s.priority, s.name))
-        return result
+        return rank(defs, check_all(defs, timeout))
 
 
 def suggest(options: list[DriverState]) -> Suggestion:
