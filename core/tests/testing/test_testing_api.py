@@ -34,4 +34,4 @@ def test_the_pytest_plugin_imports_nothing_of_minikube_but_its_packages() -> Non
     """pytest loads it in every session of anyone with minikube installed."""
     loaded = _modules_after("import pytest; import minikube.testing.pytest_plugin")
     assert {m for m in loaded if m.startswith("minikube")} == {
-        "minikube", "minikube._version", "minikube.testing", "minikube.testing.pytest_plugin"}
+        "minikube", "minikube._lazy", "minikube._version", "minikube.testing", "minikube.testing.pytest_plugin"}

@@ -17,8 +17,9 @@ nothing heavy, and names its driver class so it loads while the first call is an
 (the ``minikube`` binary) calls :func:`serve_builtin_from_env` first thing instead.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..._lazy import lazy_attributes as _lazy_attributes
 from ._proto import API_VERSION, BANNER
 from ._server import DriverService, run, serve, serve_builtin_from_env
 
@@ -27,17 +28,6 @@ if TYPE_CHECKING:  # the client half (subprocess, weakref...) loads on first use
     from ._process import find_plugin_binary, plugin_version
 
 _LAZY = {"PluginDriver": "._client", "find_plugin_binary": "._process", "plugin_version": "._process"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "API_VERSION",
@@ -50,3 +40,5 @@ __all__ = [
     "serve",
     "serve_builtin_from_env",
 ]
+
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY, __all__)
