@@ -31,6 +31,7 @@ from minikube.machine import (
     State,
     StringFlag,
     StringSliceFlag,
+    copy_boot_image,
     generate_ssh_key,
     json_field,
     write_raw_disk,
@@ -239,24 +240,7 @@ class HyperkitDriver(BaseDriver):
         self.start()
 
     def _copy_iso(self) -> None:
-        dest = self._path(ISO_FILENAME)
-        url = self.boot2docker_url
-        if not url:
-            if dest.is_file():
-                return
-            raise DriverError("no boot image: Boot2DockerURL is empty and the machine has no boot2docker.iso",
-                              fix="Start with --iso-url pointing at a minikube ISO")
-        src = Path(url[len("file://"):]) if url.startswith("file://") else Path(url)
-        if "://" in url and not url.startswith("file://"):
-            raise DriverError(f"boot image {url} is not a local file")
-        if src.resolve() == dest.resolve():
-            return
-        try:
-            tmp = dest.with_name(f".{dest.name}.tmp")
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        except OSError as e:
-            raise DriverError(f"copying the boot image {src} to {dest}: {e}") from None
+        copy_boot_image(self.boot2docker_url, self._path(ISO_FILENAME))
 
     def _fix_permissions(self) -> None:
         """Files made as root (setuid) go back to the user who runs minikube, as minikube does."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import shutil
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from minikube.machine import (
     IntFlag,
     State,
     StringFlag,
+    copy_boot_image,
     disk_tar,
     generate_ssh_key,
     json_field,
@@ -458,18 +458,9 @@ class KVMDriver(BaseDriver):
             self.extra_disk_paths.append(str(path))
 
     def _copy_iso(self) -> None:
-        src = self.iso_source()
         dst = self.machine_dir() / "boot2docker.iso"
         self.iso = str(dst)
-        if src.resolve() == dst.resolve():
-            return
-        tmp = dst.with_name(dst.name + ".tmp")
-        try:
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dst)
-        except OSError as e:
-            tmp.unlink(missing_ok=True)
-            raise DriverError(f"cannot copy the boot image {src} to {dst}: {e.strerror or e}") from None
+        copy_boot_image(str(self.iso_source()), dst)
 
     # --- lifecycle --------------------------------------------------------------------------
 

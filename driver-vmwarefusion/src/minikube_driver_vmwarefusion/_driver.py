@@ -28,6 +28,7 @@ from minikube.machine import (
     IntFlag,
     State,
     StringFlag,
+    copy_boot_image,
     disk_tar,
     generate_ssh_key,
     json_field,
@@ -196,27 +197,9 @@ class VMwareFusionDriver(BaseDriver):
         self._share_home(add=True)
 
     def _copy_iso(self) -> None:
-        import shutil
-
         dest = Path(self.iso or self.machine_dir / ISO_FILENAME)
         self.iso = str(dest)
-        url = self.boot2docker_url
-        if not url:
-            if dest.is_file():
-                return
-            raise DriverError("no boot image: Boot2DockerURL is empty and the machine has no boot2docker.iso",
-                              fix="Start with --iso-url pointing at a minikube ISO")
-        if "://" in url and not url.startswith("file://"):
-            raise DriverError(f"boot image {url} is not a local file")
-        src = Path(url[len("file://"):]) if url.startswith("file://") else Path(url)
-        if dest.exists() and src.resolve() == dest.resolve():
-            return
-        try:
-            tmp = dest.with_name(f".{dest.name}.tmp")
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        except OSError as e:
-            raise DriverError(f"copying the boot image {src} to {dest}: {e}") from None
+        copy_boot_image(self.boot2docker_url, dest)
 
     def _boot(self) -> None:
         """``vmrun start``, then wait (60 x 2 s) for an IP and for SSH to accept connections."""

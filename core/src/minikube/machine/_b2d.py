@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tarfile
 import time
 from pathlib import Path
@@ -48,3 +49,31 @@ def write_raw_disk(path: Path, public_key: bytes, size_mb: int) -> None:
         f.write(data)
         f.truncate(size_mb * 1024 * 1024)
     os.replace(tmp, path)
+
+
+def copy_boot_image(url: str, dest: Path) -> Path:
+    """Place the boot image (a local path or ``file://`` URL) at ``dest``, atomically.
+
+    The CLI downloads remote images into its cache first, so a driver only ever copies a local
+    file; with no URL, an image already in place is reused.
+    """
+    from .._errors import DriverError
+
+    if not url:
+        if dest.is_file():
+            return dest
+        raise DriverError(f"no boot image: Boot2DockerURL is empty and there is no {dest}",
+                          fix="Start with --iso-url pointing at a minikube ISO")
+    if "://" in url and not url.startswith("file://"):
+        raise DriverError(f"boot image {url} is not a local file")
+    src = Path(url[len("file://"):]) if url.startswith("file://") else Path(url)
+    if dest.exists() and src.resolve() == dest.resolve():
+        return dest
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise DriverError(f"cannot copy the boot image {src} to {dest}: {e.strerror or e}") from None
+    return dest
