@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
-import subprocess
 import sys
 
 from ._errors import DriverError
-
-_VERSION = re.compile(r"version:\s*v?(\d+(?:\.\d+)*)")
-
-
-def binary_version(executable: str, timeout: float = 10.0) -> str:
-    """``<plugin> version`` -> ``X.Y.Z`` (libmachine plugins print ``version: vX.Y.Z``)."""
-    try:
-        proc = subprocess.run([executable, "version"], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise DriverError(f"could not run {executable} version: {e}", reason_id="DRV_PLUGIN_FAILED") from None
-    m = _VERSION.search(proc.stdout + proc.stderr)
-    if not m:
-        raise DriverError(f"{executable} version printed no version: {proc.stdout.strip()[:200]!r}",
-                          reason_id="DRV_PLUGIN_FAILED")
-    return m.group(1)
 
 
 def check_plugin_binary(name: str, executable: str, min_version: str = "", setuid: bool = False,
@@ -33,7 +15,9 @@ def check_plugin_binary(name: str, executable: str, min_version: str = "", setui
     if min_version:
         from packaging.version import Version
 
-        have = binary_version(executable)
+        from .machine.plugin import plugin_version
+
+        have = plugin_version(executable)
         if Version(have) < Version(min_version):
             raise DriverError(
                 f"The installed version of '{executable}' ({have}) is older than the minimum "

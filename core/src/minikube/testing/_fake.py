@@ -10,10 +10,19 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from .._errors import DriverError, HostNotRunningError
+from .._errors import DriverError, HostNotRunningError, MachineNotFoundError
 from ..config import ClusterConfig
-from ..machine import BaseDriver, BoolFlag, Flag, IntFlag, State, StringFlag, StringSliceFlag, json_field
-from ..machine import DriverOptions
+from ..machine import (
+    BaseDriver,
+    BoolFlag,
+    DriverOptions,
+    Flag,
+    IntFlag,
+    State,
+    StringFlag,
+    StringSliceFlag,
+    json_field,
+)
 from ..registry import DriverDef, Priority
 from ..registry import State as Health
 
@@ -55,7 +64,7 @@ class FakeDriver(BaseDriver):
 
     def _need(self) -> None:
         if not self.exists:
-            raise DriverError(f'machine "{self.machine_name}" does not exist', reason_id="GUEST_NOT_FOUND")
+            raise MachineNotFoundError(f'Host does not exist: "{self.machine_name}"')
 
     def create(self) -> None:
         if self.fail_create:

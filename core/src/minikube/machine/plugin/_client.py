@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from ..._errors import DriverError, HostNotRunningError, IPNotSetError, PluginError
+from ..._errors import (
+    DriverError,
+    HostNotRunningError,
+    IPNotSetError,
+    MachineNotFoundError,
+    MinikubeError,
+    PluginError,
+)
 from .._driver import Driver, DriverOptions, Flag, State
 from ._gobtypes import BYTES, INTERFACE, GobError, GoType
 from ._process import PluginProcess, binary_name, find_plugin_binary
@@ -33,12 +40,14 @@ log = logging.getLogger("minikube.plugin")
 _SWARM_KEYS = (("swarm-master", "bool"), ("swarm-host", "string"), ("swarm-discovery", "string"))
 
 
-def _driver_error(message: str) -> DriverError:
+def _driver_error(message: str) -> MinikubeError:
     """Errors cross the wire as strings; give the well-known ones back their types."""
     if message == "Host is not running":
         return HostNotRunningError()
     if message == "IP address is not set":
         return IPNotSetError()
+    if message.startswith("Host does not exist: "):
+        return MachineNotFoundError(message)
     if message.startswith("rpc: "):
         return PluginError(message)
     return DriverError(message)
