@@ -35,7 +35,7 @@ from ._types import DriverDef, Priority, supports
 GROUP = "minikube.drivers"
 METADATA_FILE = "minikube-driver.toml"
 PLUGIN_PREFIX = "docker-machine-driver-"
-_INDEX_FORMAT = 2
+_INDEX_FORMAT = 3
 
 
 @dataclass
@@ -49,6 +49,7 @@ class EntryRecord:
     path: str
     declared: dict[str, Any] | None = None  # this driver's table from minikube-driver.toml
     declared_error: str = ""
+    api_ok: bool | None = None  # the API verdict for this core, cached with the index
 
 
 @dataclass
@@ -72,6 +73,7 @@ class DriverInfo:
     shadowed: tuple[str, ...] = ()  # same distribution, other path entries, not imported
     problems: list[str] = field(default_factory=list)
     declared: bool = False  # it ships minikube-driver.toml
+    api_ok: bool | None = None  # verdict cached in the index (keyed on the core's version)
 
     @property
     def supported(self) -> bool:
@@ -79,7 +81,9 @@ class DriverInfo:
 
     @property
     def api_compatible(self) -> bool:
-        return not self.api or api_admits(self.api, DRIVER_API_VERSION)
+        if not self.api:
+            return True
+        return self.api_ok if self.api_ok is not None else api_admits(self.api, DRIVER_API_VERSION)
 
     @property
     def kind(self) -> str:
@@ -156,8 +160,11 @@ def scan() -> list[EntryRecord]:
         path = str(getattr(dist, "_path", "")) and str(Path(str(dist._path)).parent)  # type: ignore[attr-defined]
         for ep in eps:
             declared, err = _read_declared(dist, ep.value, ep.name)
-            records.append(EntryRecord(ep.name, ep.value, meta["Name"] or "?", meta["Version"] or "?",
-                                       path, declared, err))
+            rec = EntryRecord(ep.name, ep.value, meta["Name"] or "?", meta["Version"] or "?", path, declared, err)
+            api = (declared or {}).get("api")
+            if api:
+                rec.api_ok = api_admits(str(api), DRIVER_API_VERSION)
+            records.append(rec)
     return records
 
 
@@ -218,6 +225,7 @@ def _info(rec: EntryRecord) -> DriverInfo:
         info.priority = Priority.parse(d["priority"]) if "priority" in d else None
         info.platforms = tuple(d.get("platforms", ()))
         info.api = str(d.get("api", ""))
+        info.api_ok = rec.api_ok
         info.summary = str(d.get("summary", ""))
     except (KeyError, ValueError, TypeError) as e:
         info.problems.append(f"{METADATA_FILE} of {rec.distribution} is invalid: {e}")
@@ -348,11 +356,12 @@ def incompatible_fix(info: DriverInfo) -> str:
 
 def load_def(info: DriverInfo) -> DriverDef:
     """Import one driver through stevedore; a broken plugin raises DriverBrokenError (quarantine)."""
-    import importlib_metadata
+    from importlib.metadata import EntryPoint  # what stevedore itself uses: no second library
+
     from stevedore.named import NamedExtensionManager
 
     failures: list[BaseException] = []
-    ep = importlib_metadata.EntryPoint(info.name, info.entry_point, GROUP)
+    ep = EntryPoint(info.name, info.entry_point, GROUP)
 
     class _One(NamedExtensionManager):
         def list_entry_points(self) -> list[Any]:
