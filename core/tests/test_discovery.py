@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DISTS, Minikube, assert_one_line_error
+from _support import DISTS, Minikube, assert_one_line_error
 
 IMPORT_PROBE = """
 import sys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DISTS, Minikube, assert_one_line_error
+from _support import DISTS, Minikube, assert_one_line_error
 
 
 @pytest.fixture(scope="module")

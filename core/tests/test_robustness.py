@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Minikube, assert_one_line_error
+from _support import Minikube, assert_one_line_error
 
 
 @pytest.fixture(scope="module")
