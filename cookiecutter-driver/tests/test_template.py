@@ -50,7 +50,7 @@ def test_defaults_bake_a_complete_builtin_package(bake: Any) -> None:
     assert project.name == "minikube-driver-foo"
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
     pkg = "src/minikube_driver_foo"
-    assert files == {"README.md", "pyproject.toml", "tests/test_conformance.py", "tests/test_driver.py",
+    assert files == {"LICENSE", "README.md", "pyproject.toml", "tests/test_conformance.py", "tests/test_driver.py",
                      *(f"{pkg}/{f}" for f in ("__init__.py", "shim.py", "driver.py", "_machine.py",
                                                "minikube-driver.toml", "py.typed"))}
     import tomllib
