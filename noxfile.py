@@ -77,7 +77,9 @@ def index(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
-    session.run("ruff", "check", *[str(p) for p, _ in DISTS.values()], "noxfile.py", "benchmarks")
+    template = ROOT / "cookiecutter-driver"
+    session.run("ruff", "check", *[str(p) for p, _ in DISTS.values()], "noxfile.py", "benchmarks", "index-tests",
+                str(template / "hooks"), str(template / "tests"), str(template / "local_extensions.py"))
 
 
 @nox.session

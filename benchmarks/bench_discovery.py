@@ -18,7 +18,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from _timing import side_by_side, table, time_cmd  # noqa: E402
-
 from minikube.testing import Venv, Wheelhouse  # noqa: E402
 
 FAKE = ROOT / "core" / "tests" / "dists" / "minikube-driver-fake"

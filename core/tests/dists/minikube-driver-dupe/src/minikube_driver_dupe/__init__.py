@@ -1,1 +1,3 @@
 from minikube.testing import FAKE_DEF as DRIVER
+
+__all__ = ["DRIVER"]
