@@ -58,7 +58,8 @@ def test_defaults_bake_a_complete_builtin_package(bake: Any) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == "minikube-driver-foo"
     assert pyproject["project"]["entry-points"]["minikube.drivers"] == {"foo": "minikube_driver_foo.shim:DRIVER"}
-    assert pyproject["project"]["dependencies"] == [f"minikube>={__version__}"]
+    major = int(__version__.split(".")[0])
+    assert pyproject["project"]["dependencies"] == [f"minikube>={__version__},<{major + 1}"]
     assert "scripts" not in pyproject["project"]
     assert pyproject["build-system"]["build-backend"] == "hatchling.build"
     declared = tomllib.loads((project / pkg / "minikube-driver.toml").read_text())["drivers"]["foo"]
