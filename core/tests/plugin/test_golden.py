@@ -28,7 +28,7 @@ from minikube.machine.plugin._rpc import FrameReader, RemoteError, RPCClient, cl
 from minikube.machine.plugin._rpcserver import RPCServer
 from plugin_testdriver._drivers import NoneDriver
 
-from ._helpers import capture
+from ._helpers import SHARED_WIRE, WIRE, capture
 
 SESSIONS = ["none_session", "amazonec2_flags"]
 NAMES = CLIENT_NAMES | SERVER_NAMES
@@ -243,3 +243,10 @@ def test_handshake_lines_are_gos() -> None:
     assert b.recv(100) == CONNECT_LINE
     a.close()
     b.close()
+
+
+def test_vendored_captures_match_the_shared_originals() -> None:
+    if SHARED_WIRE is None:
+        pytest.skip("../shared/testdata/libmachine-wire is not beside this checkout: nothing to compare with")
+    for path in WIRE.glob("*_*.*"):
+        assert path.read_bytes() == (SHARED_WIRE / path.name).read_bytes(), path.name
