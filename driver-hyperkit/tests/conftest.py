@@ -5,14 +5,12 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
-import stat
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from minikube.testing import Venv, Wheelhouse
+from minikube.testing import Venv, Wheelhouse, install_standin
 from minikube_driver_hyperkit import HyperkitDriver
 
 HERE = Path(__file__).resolve().parent
@@ -25,19 +23,6 @@ CORE = PROJECT.parent / "core"
 #: (as ``8e:1:99:2a:5:b``, with two leases: the later one is 192.168.64.7).
 UUID = "c0ffee00-0000-4000-8000-8e01992a050b"
 IP = "192.168.64.7"
-
-
-def install_standin(bin_dir: Path, name: str, source: Path) -> Path:
-    """Copy a stand-in script to ``bin_dir/name`` with this interpreter as its #! line.
-
-    An absolute interpreter path (no ``env``) keeps the process name the script's own name,
-    so the driver's "is it a hyperkit?" check sees ``hyperkit``.
-    """
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    dest = bin_dir / name
-    dest.write_text(f"#!{sys.executable}\n" + source.read_text())
-    dest.chmod(dest.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return dest
 
 
 @dataclass

@@ -6,14 +6,12 @@ import json
 import os
 import shutil
 import socket
-import stat
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from minikube.testing import Venv, Wheelhouse
+from minikube.testing import Venv, Wheelhouse, install_standin
 from minikube_driver_vmwarefusion import VMwareFusionDriver
 
 HERE = Path(__file__).resolve().parent
@@ -21,15 +19,6 @@ FIXTURES = HERE / "fixtures"
 STANDINS = HERE / "standins"
 PROJECT = HERE.parent
 CORE = PROJECT.parent / "core"
-
-
-def install_standin(bin_dir: Path, name: str, source: Path) -> Path:
-    """Copy a stand-in script to ``bin_dir/name`` with this interpreter as its #! line."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    dest = bin_dir / name
-    dest.write_text(f"#!{sys.executable}\n" + source.read_text())
-    dest.chmod(dest.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return dest
 
 
 @dataclass

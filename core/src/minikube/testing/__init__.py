@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._conformance import DriverConformance
     from ._contracts import CONTRACTS, Contract, ContractViolation
     from ._fake import FAKE_DEF, FakeDriver, fake_config
+    from ._standins import install_standin
     from ._subject import DriverUnderTest
     from ._venv import Venv, Wheelhouse
 
@@ -42,6 +43,7 @@ _LAZY = {
     "FakeDriver": "._fake",
     "fake_config": "._fake",
     "Venv": "._venv",
+    "install_standin": "._standins",
     "Wheelhouse": "._venv",
     "DriverConformance": "._conformance",
     "DriverUnderTest": "._subject",
@@ -73,6 +75,7 @@ __all__ = [
     "check_plugin_binary",
     "check_store_lifecycle",
     "fake_config",
+    "install_standin",
 ]
 
 __getattr__, __dir__ = _lazy_attributes(__name__, _LAZY, __all__)
