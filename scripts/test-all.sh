@@ -7,6 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
 TOOLS=${MINIKUBE_TOOLS_VENV:-$ROOT/.nox-tools}
+bash scripts/setup-go.sh  # Go for the live Go peer tests (core/tests/plugin/go), installed if missing
 
 if [ "$(id -u)" = 0 ]; then
   # kvm2's integration tests boot real VMs: libvirtd runs in its own network namespace so
