@@ -12,7 +12,7 @@ import pytest
 from minikube import DriverError, MachineNotFoundError, MinikubeError, UsageError
 from minikube.machine import B2D_MAGIC, State
 from minikube_driver_kvm2 import KVMDriver
-from minikube_driver_kvm2._driver import connection_error
+from minikube_driver_kvm2._libvirt import connection_error
 from minikube_driver_kvm2._net import free_subnets, host_networks
 from minikube_driver_kvm2._xml import DomainSpec, dhcp_hosts, domain_xml, read_domain
 

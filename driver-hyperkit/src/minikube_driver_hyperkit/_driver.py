@@ -1,8 +1,9 @@
 """The hyperkit machine driver: one ``hyperkit`` process per VM, networking through vmnet.
 
 minikube's Go driver (``pkg/drivers/hyperkit``) with moby/hyperkit's Go wrapper folded in:
-we build hyperkit's command line ourselves, start it in its own session (it outlives the
-plugin process), and keep its pid in ``hyperkit.json`` beside the machine's other files.
+we build hyperkit's command line ourselves (``_command``), start it in its own session (it
+outlives the plugin process), and keep its pid in ``hyperkit.json`` beside the machine's other
+files.  NFS sharing (exports on the host, mounts in the guest) is in ``_nfs``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import collections
 import json
 import logging
 import os
-import pwd
-import shlex
 import shutil
 import signal
 import subprocess
@@ -38,6 +37,7 @@ from minikube.machine import (
 )
 
 from . import _host, _nfs
+from ._command import CONSOLE_RING, PID_FILE, hyperkit_args, parse_vsock_ports
 from ._iso import KERNEL_FILES, ISOError, extract_files
 from ._leases import ip_from_leases_file, trim_mac
 from ._vmnet import mac_for_uuid
@@ -45,12 +45,9 @@ from ._vmnet import mac_for_uuid
 log = logging.getLogger("minikube.driver.hyperkit")
 
 ISO_FILENAME = "boot2docker.iso"
-PID_FILE = "hyperkit.pid"
 STATE_FILE = "hyperkit.json"
 LOG_FILE = "hyperkit.log"
-CONSOLE_RING = "console-ring"
 DEFAULT_VPNKIT_SOCK = "Library/Containers/com.docker.docker/Data/s50"
-VSOCK_GUEST_CID = 3
 DEFAULT_NFS_SHARES_ROOT = "/nfsshares"
 #: Where moby/hyperkit looks for the binary when it is not on PATH.
 HYPERKIT_CANDIDATES = ("hyperkit", "com.docker.hyperkit", "/usr/local/bin/hyperkit",
@@ -70,47 +67,6 @@ def find_hyperkit() -> str:
         if found:
             return found
     raise DriverError("hyperkit not found on PATH or in Docker Desktop", fix=INSTALL_FIX)
-
-
-def hyperkit_args(*, state_dir: str, cpus: int, memory: int, uuid: str, disks: list[str], iso: str,
-                  kernel: str, initrd: str, cmdline: str, vpnkit_sock: str = "",
-                  vsock_ports: list[int] | None = None, vmnet: bool = True) -> list[str]:
-    """hyperkit's arguments, slot by slot, exactly as moby/hyperkit's Go wrapper builds them."""
-    a = ["-A", "-u", "-F", f"{state_dir}/{PID_FILE}", "-c", str(cpus), "-m", f"{memory}M",
-         "-s", "0:0,hostbridge", "-s", "31,lpc"]
-    slot = 1
-    if vpnkit_sock:
-        a += ["-s", f"{slot}:0,virtio-vpnkit,path={vpnkit_sock}"]
-        slot += 1
-    if vmnet:
-        a += ["-s", f"{slot}:0,virtio-net"]
-        slot += 1
-    if uuid:
-        a += ["-U", uuid]
-    for disk in disks:
-        a += ["-s", f"{slot}:0,virtio-blk,{disk}"]
-        slot += 1
-    if vsock_ports:
-        forwards = ";".join(str(p) for p in vsock_ports)
-        a += ["-s", f"{slot},virtio-sock,guest_cid={VSOCK_GUEST_CID},path={state_dir},guest_forwards={forwards}"]
-        slot += 1
-    if iso:
-        a += ["-s", f"{slot},ahci-cd,{iso}"]
-        slot += 1
-    a += ["-s", f"{slot},virtio-rnd"]
-    a += ["-l", f"com1,autopty={state_dir}/tty,log={state_dir}/{CONSOLE_RING}"]
-    a += ["-f", f"kexec,{kernel},{initrd},earlyprintk=serial {cmdline}"]
-    return a
-
-
-def parse_vsock_ports(ports: list[str]) -> list[int]:
-    out = []
-    for p in ports:
-        try:
-            out.append(int(p))
-        except ValueError:
-            raise DriverError(f"vsock port '{p}' is not an integer", reason_id="MK_USAGE") from None
-    return out
 
 
 def _tail(path: Path, lines: int = 15) -> list[str]:
@@ -351,68 +307,16 @@ class HyperkitDriver(BaseDriver):
 
     # --- NFS ------------------------------------------------------------------------------------
 
-    def _shares(self) -> list[str]:
-        return [s if os.path.isabs(s) else str(self._path(s)) for s in self.nfs_shares]
-
-    def _export_id(self, share: str) -> str:
-        return f"minikube-hyperkit {self.machine_name}-{share}"
-
     def _setup_nfs(self) -> None:
         if not self.nfs_shares:
             return
         log.info("Setting up NFS mounts")
         time.sleep(self.nfs_settle)
-        try:
-            user = pwd.getpwuid(os.getuid()).pw_name
-            host_ip = _host.shared_net_address()
-            script = ["set -e"]
-            for share in self._shares():
-                export = f"{share} {self.ip_address} -alldirs -mapall={user}"
-                try:
-                    _nfs.add(_host.exports_file(), self._export_id(share), export, _host.nfsd())
-                except _nfs.NFSError as e:
-                    if "conflicts with existing export" in str(e):
-                        log.info("Conflicting NFS Share not setup and ignored: %s", e)
-                        continue
-                    raise
-                target = shlex.quote(f"{self.nfs_shares_root}/{share}")
-                script += [f"sudo mkdir -p {target}",
-                           f"sudo mount -t nfs -o noacl,async {shlex.quote(f'{host_ip}:{share}')} {target}"]
-            _nfs.reload_daemon(_host.nfsd())
-            self._ssh("\n".join(script) + "\n")
-        except (_nfs.NFSError, OSError, KeyError) as e:
-            raise DriverError(f"NFS setup failed: {e}", reason_id="GUEST_START") from None
-
-    def _ssh(self, script: str) -> None:
-        ssh = shutil.which("ssh")
-        if ssh is None:
-            raise _nfs.NFSError("ssh not found (install OpenSSH's client)")
-        argv = [ssh, "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=quiet", "-o", "ConnectTimeout=10",
-                "-o", "IdentitiesOnly=yes", "-i", self.get_ssh_key_path(), "-p", str(self.get_ssh_port()),
-                f"{self.get_ssh_username()}@{self.get_ip()}", "sh"]
-        try:
-            proc = subprocess.run(argv, input=script, capture_output=True, text=True, timeout=120)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            raise _nfs.NFSError(f"mounting the shares in the guest: {e}") from None
-        if proc.returncode != 0:
-            raise _nfs.NFSError(f"mounting the shares in the guest failed ({proc.returncode}): "
-                                f"{(proc.stderr or proc.stdout).strip()[:500]}")
+        _nfs.setup_shares(self, _nfs.share_paths(self.nfs_shares, self.machine_dir), self.nfs_shares_root)
 
     def _cleanup_nfs_exports(self) -> None:
-        if not self.nfs_shares:
-            return
-        removed = False
-        for share in self._shares():
-            try:
-                removed |= _nfs.remove(_host.exports_file(), self._export_id(share))
-            except OSError as e:
-                log.error("failed removing nfs share (%s): %s", share, e)
-        if removed:
-            try:
-                _nfs.reload_daemon(_host.nfsd())
-            except _nfs.NFSError as e:
-                log.error("failed to reload the nfs daemon: %s", e)
+        if self.nfs_shares:
+            _nfs.remove_shares(self.machine_name, _nfs.share_paths(self.nfs_shares, self.machine_dir))
 
     # --- state and stopping -----------------------------------------------------------------
 

@@ -15,20 +15,18 @@ Two things differ from the Go driver, both for hosts like ours:
 * ``--kvm-virt-type auto`` picks software emulation (``qemu``) where KVM would not work, and the
   CPU mode is host-passthrough only under KVM.
 
-libvirt is imported on first use, never at import time: listing and health checks stay cheap.
+Beside it: ``_libvirt`` (the lazy import, connections, errors), ``_network`` (networks, leases,
+the IP) and ``_disk`` (boot image, disks).  libvirt is imported on first use, never at import time.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from minikube import DriverError, IPNotSetError, MachineNotFoundError, UsageError
 from minikube.config import DEFAULT_CPUS, DEFAULT_DISK_MB, DEFAULT_MEMORY_MB
@@ -41,37 +39,44 @@ from minikube.machine import (
     State,
     StringFlag,
     copy_boot_image,
-    disk_tar,
     generate_ssh_key,
     json_field,
     mac_from_name,
     wait_for,
-    write_raw_disk,
 )
 
+from ._disk import (
+    check_boot_image,
+    check_disk_size,
+    check_qemu_access,
+    iso_source,
+    write_boot_disk,
+    write_empty_disk,
+)
 from ._gpu import gpu_devices_xml
 from ._host import (
     DEV_KVM,
     VIRT_TYPES,
     Identity,
     VirtChoice,
-    blocking_directory,
     choose_virt_type,
     default_uri,
     dev_kvm_fix,
     dev_kvm_problem,
-    is_local_system_uri,
 )
-from ._net import free_subnets, host_networks, ip_from_interfaces, ip_from_leases
-from ._xml import (
-    DomainSpec,
-    dhcp_host_xml,
-    dhcp_hosts,
-    domain_xml,
-    network_subnets,
-    network_xml,
-    read_domain,
+from ._libvirt import libvirt_module, machine_state, open_connection, qemu_identity, qemu_run_as, start_error
+from ._network import (
+    activate,
+    current_ip,
+    ensure_private_network,
+    lease_expiry,
+    lookup_network,
+    named_network,
+    remove_private_network,
+    reserve,
+    wait_for_ip,
 )
+from ._xml import DomainSpec, domain_xml, read_domain
 
 log = logging.getLogger("minikube_driver_kvm2")
 
@@ -84,52 +89,6 @@ DESTROY_TIMEOUT = 30.0
 SHUTDOWN_REPEAT = 3.0
 #: Polling interval for state and leases: SPEC's 2 s would add a second to every start on average.
 POLL = 0.25
-MIB = 1024 * 1024
-
-#: libvirt's virDomainState -> machine State (SPEC 5).
-_STATES = {1: State.RUNNING, 2: State.ERROR, 3: State.PAUSED, 4: State.STOPPING, 5: State.STOPPED,
-           6: State.ERROR, 7: State.SAVED}
-
-
-def machine_state(libvirt_state: int) -> State:
-    """RUNNING -> Running; BLOCKED, CRASHED -> Error; PAUSED -> Paused; SHUTDOWN -> Stopping;
-    SHUTOFF -> Stopped; PMSUSPENDED -> Saved; anything else (NOSTATE) -> None."""
-    return _STATES.get(libvirt_state, State.NONE)
-
-
-def _quiet(_ctx: object, _err: object) -> None:
-    """libvirt prints every error on stderr by default; ours become one clear line instead."""
-
-
-def libvirt_module() -> Any:
-    try:
-        import libvirt
-    except ImportError as e:  # pragma: no cover - a dependency of this distribution
-        raise DriverError(f"libvirt-python cannot be imported: {e}", reason_id="PROVIDER_KVM2_NOT_FOUND",
-                          fix="pip install libvirt-python (it builds against libvirt-dev with pkg-config and gcc)") from None
-    libvirt.registerErrorHandler(_quiet, None)
-    return libvirt
-
-
-def connection_error(uri: str, message: str) -> DriverError:
-    """Why libvirt at ``uri`` cannot be used, as the reason minikube users need."""
-    text = " ".join(message.split())
-    if any(s in text for s in ("Failed to connect socket", "Connection refused", "No such file or directory")):
-        return DriverError(f"libvirtd is not running (or not listening) for {uri}: {text}",
-                           reason_id="PR_KVM_NOT_RUNNING",
-                           fix="Start libvirtd: virtlogd -d && libvirtd -d (or: systemctl start libvirtd); "
-                               "as root, driver-kvm2/scripts/setup-host.sh installs and starts everything")
-    if "authentication" in text.lower() or "Permission denied" in text:
-        return DriverError(f"not allowed to use libvirt at {uri}: {text}", reason_id="PR_KVM_USER_PERMISSION")
-    return DriverError(f"cannot connect to libvirt at {uri}: {text}", reason_id="PR_KVM_URI")
-
-
-def open_connection(uri: str) -> Any:
-    lv = libvirt_module()
-    try:
-        return lv.open(uri)
-    except lv.libvirtError as e:
-        raise connection_error(uri, str(e)) from None
 
 
 def _transient(default: Any = None) -> Any:
@@ -213,14 +172,8 @@ class KVMDriver(BaseDriver):
             raise UsageError(f"invalid value {self.ip_timeout} for --kvm-ip-timeout: use a positive number of seconds")
 
     def check_disk_size(self, image_bytes: int) -> None:
-        """The disk must hold the boot2docker tar, and a disk smaller than the boot image itself is
-        a unit mistake (``--disk-size 20`` is 20 MB, not 20 GB)."""
-        tar = len(disk_tar(b"ssh-rsa " + b"A" * 400 + b" minikube\n"))
-        need_mb = max(-(-tar // MIB), -(-image_bytes // MIB))
-        if self.disk_size < need_mb:
-            raise UsageError(f"disk size {self.disk_size} MB is smaller than the boot image ({need_mb} MB) "
-                             "and the boot2docker disk image it must hold",
-                             fix="Use a bigger --disk-size, e.g. --disk-size 20000mb (a bare number is MB)")
+        """The disk must hold the boot2docker tar and be no smaller than the boot image."""
+        check_disk_size(self.disk_size, image_bytes)
 
     # --- paths ------------------------------------------------------------------------------
 
@@ -232,17 +185,7 @@ class KVMDriver(BaseDriver):
 
     def iso_source(self) -> Path:
         """The boot image to copy: Boot2DockerURL as a ``file://`` URL or a path."""
-        url = self.boot2docker_url
-        if not url:
-            raise UsageError("the kvm2 driver needs a boot image: pass --iso-url <path of a minikube ISO>",
-                             fix="Build a small one with: bash driver-kvm2/iso/build-tiny-iso.sh (it prints the path)")
-        parts = urlsplit(url)
-        if parts.scheme == "file":
-            return Path(unquote(parts.path))
-        if parts.scheme == "":
-            return Path(url).expanduser()
-        raise UsageError(f"the kvm2 driver boots a local image, not {url}",
-                         fix="Let minikube start download it (--iso-url https://...), or pass a local path")
+        return iso_source(self.boot2docker_url)
 
     # --- libvirt ----------------------------------------------------------------------------
 
@@ -275,84 +218,18 @@ class KVMDriver(BaseDriver):
                                        fix=f"Create it with: minikube start -p {self.machine_name}")
         return dom
 
-    def _network(self, conn: Any, name: str) -> Any:
-        lv = libvirt_module()
-        try:
-            return conn.networkLookupByName(name)
-        except lv.libvirtError as e:
-            if e.get_error_code() == lv.VIR_ERR_NO_NETWORK:
-                return None
-            raise DriverError(f"cannot look up the libvirt network {name!r}: {e}") from None
-
-    def _named_network(self, conn: Any) -> Any:
-        net = self._network(conn, self.network)
-        if net is None:
-            have = ", ".join(sorted(n.name() for n in conn.listAllNetworks())) or "none"
-            fix = (f"Create it (as root: virsh net-define /usr/share/libvirt/networks/default.xml && virsh "
-                   f"net-start {self.network}), or name an existing one with --kvm-network (networks: {have})")
-            raise DriverError(f"the libvirt network {self.network!r} does not exist at {self.uri}",
-                              reason_id="PR_KVM_NETWORK", fix=fix)
-        return net
-
-    def _activate(self, net: Any) -> None:
-        lv = libvirt_module()
-        try:
-            if not net.isActive():
-                net.create()
-            if not net.autostart():
-                net.setAutostart(1)
-        except lv.libvirtError as e:
-            raise DriverError(f"cannot start the libvirt network {net.name()!r}: {e}", reason_id="PR_KVM_NETWORK",
-                              fix=f"Check it with: virsh net-start {net.name()}") from None
-
     def _ensure_private_network(self, conn: Any) -> Any:
-        """``mk-<name>``: reuse it if it exists, else the first free /24 from 192.168.39.0."""
-        lv = libvirt_module()
-        net = self._network(conn, self.private_network)
-        if net is not None:
-            return net
-        taken = host_networks()
-        for other in conn.listAllNetworks():
-            taken += [ipaddress.IPv4Network(s) for s in network_subnets(other.XMLDesc(0))]
-        last: Exception | None = None
-        for subnet in free_subnets(taken):
-            try:
-                net = conn.networkDefineXML(network_xml(self.private_network, subnet))
-            except lv.libvirtError as e:
-                raced = self._network(conn, self.private_network)  # made meanwhile by another create
-                if raced is not None:
-                    return raced
-                last = e
-                continue
-            try:
-                net.create()
-                net.setAutostart(1)
-                log.info("created network %s on %s", self.private_network, subnet.network)
-                return net
-            except lv.libvirtError as e:  # the subnet is in use where libvirtd runs: next one
-                last = e
-                try:
-                    net.undefine()
-                except lv.libvirtError:
-                    pass
-        raise DriverError(f"no free /24 subnet for the private network {self.private_network!r}"
-                          + (f": {last}" if last else ""), reason_id="PR_KVM_NETWORK",
-                          fix="Remove unused libvirt networks (virsh net-list --all)")
+        return ensure_private_network(conn, self.private_network)
 
-    def _capabilities(self, conn: Any) -> ET.Element:
-        return ET.fromstring(conn.getCapabilities())
+    def _reserve(self, net: Any, mac: str, ip: str) -> None:
+        reserve(net, mac, ip, self.machine_name)
 
     def run_as(self, conn: Any) -> tuple[int, int] | None:
         """The uid:gid QEMU is told to run as: ours, on a local system libvirtd with DAC labels."""
-        if not is_local_system_uri(self.uri):
-            return None
-        models = {m.text for m in self._capabilities(conn).findall("./host/secmodel/model")}
-        return (os.geteuid(), os.getegid()) if "dac" in models else None
+        return qemu_run_as(conn, self.uri)
 
     def qemu_identity(self, conn: Any) -> Identity:
-        if self.run_as(conn) is not None or not is_local_system_uri(self.uri):
-            return Identity.current()
-        return Identity("root", 0, 0, frozenset({0}))  # a system libvirtd without DAC runs QEMU as root
+        return qemu_identity(conn, self.uri)
 
     def virt_choice(self) -> VirtChoice:
         """The domain type: ``auto`` decided here; ``kvm`` checked, since it cannot work without /dev/kvm."""
@@ -376,11 +253,7 @@ class KVMDriver(BaseDriver):
         """Everything that can be known before a file is written or a network made."""
         self.check_options()
         src = self.iso_source()
-        if not src.is_file():
-            raise UsageError(f"the boot image {src} does not exist", fix="Check the --iso-url path")
-        if not os.access(src, os.R_OK):
-            raise DriverError(f"the boot image {src} is not readable by {Identity.current().name}",
-                              reason_id="PR_KVM_ISO_PERMISSION", fix=f"Run: chmod a+r {src}")
+        check_boot_image(src)
         self.check_disk_size(src.stat().st_size)
         choice = self.virt_choice()
         conn = self._connect()
@@ -390,7 +263,7 @@ class KVMDriver(BaseDriver):
                 conn.getDomainCapabilities(None, None, None, "kvm", 0)
             except lv.libvirtError as e:
                 raise DriverError(f"libvirt cannot run KVM domains here: {e}", reason_id="PR_KVM_CAPABILITIES") from None
-        self._named_network(conn)
+        named_network(conn, self.network, self.uri)
         dom = self._lookup(conn)
         if dom is not None:
             owner = read_domain(dom.XMLDesc(0)).owner
@@ -401,15 +274,7 @@ class KVMDriver(BaseDriver):
                               reason_id="PR_KVM_DOMAIN_EXISTS",
                               fix=f"Use another profile name (minikube start -p NAME), or remove that domain: "
                                   f"virsh -c {self.uri} undefine {self.machine_name}")
-        who = self.qemu_identity(conn)
-        blocked = blocking_directory(self.machine_dir() / "boot2docker.iso", who)
-        if blocked is not None:
-            raise DriverError(
-                f"QEMU runs as {who.name}, which cannot enter {blocked} (mode {oct(blocked.stat().st_mode & 0o777)}), "
-                f"so it could not open the ISO and disk in {self.machine_dir()}",
-                reason_id="PR_KVM_ISO_PERMISSION",
-                fix=f"Use a MINIKUBE_HOME that {who.name} can reach, or set user = \"root\" in "
-                    "/etc/libvirt/qemu.conf and restart libvirtd")
+        check_qemu_access(self.machine_dir(), self.qemu_identity(conn))
         if self.gpu:
             gpu_devices_xml()
 
@@ -417,8 +282,8 @@ class KVMDriver(BaseDriver):
         conn = self._connect()
         mdir = self.machine_dir()
         mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._activate(self._named_network(conn))
-        self._activate(self._ensure_private_network(conn))
+        activate(named_network(conn, self.network, self.uri))
+        activate(self._ensure_private_network(conn))
         self._copy_iso()
         self.write_disks(generate_ssh_key(self.get_ssh_key_path()))
         if self.gpu:
@@ -446,15 +311,11 @@ class KVMDriver(BaseDriver):
         extra disks (empty, sparse)."""
         mdir = self.machine_dir()
         self.disk_path = self.disk_path or str(mdir / f"{self.machine_name}.rawdisk")
-        try:
-            write_raw_disk(Path(self.disk_path), public_key, self.disk_size)
-        except ValueError as e:
-            raise UsageError(str(e), fix="Use a bigger --disk-size") from None
+        write_boot_disk(Path(self.disk_path), public_key, self.disk_size)
         self.extra_disk_paths = []
         for i in range(1, self.extra_disks + 1):
             path = mdir / f"{self.machine_name}-{i}.rawdisk"
-            with open(path, "wb") as f:
-                f.truncate(self.disk_size * MIB)
+            write_empty_disk(path, self.disk_size)
             self.extra_disk_paths.append(str(path))
 
     def _copy_iso(self) -> None:
@@ -474,32 +335,24 @@ class KVMDriver(BaseDriver):
         lv = libvirt_module()
         conn = self._connect()
         dom = self._domain(conn)
-        self._activate(self._named_network(conn))
-        private = self._network(conn, self.private_network)
+        activate(named_network(conn, self.network, self.uri))
+        private = lookup_network(conn, self.private_network)
         if private is None:
             private = self._ensure_private_network(conn)
-        self._activate(private)
+        activate(private)
         mac = self._private_mac(dom)
-        before = self._lease_expiry(private, mac)
+        before = lease_expiry(private, mac)
         if not dom.isActive():
             try:
                 dom.create()
             except lv.libvirtError as e:
-                raise self._start_error(str(e)) from None
+                raise start_error(self.machine_name, str(e), self.console_log()) from None
         wait_for(lambda: machine_state(dom.state()[0]) == State.RUNNING, timeout=RUNNING_TIMEOUT, interval=POLL,
                  what=f'"{self.machine_name}" to be Running')
-        self.ip_address = self._wait_for_ip(dom, private, mac, before)
+        self.ip_address = wait_for_ip(dom, private, mac, before, machine=self.machine_name,
+                                      network=self.private_network, timeout=self.ip_timeout, interval=POLL,
+                                      console_log=self.console_log())
         self._reserve(private, mac, self.ip_address)
-
-    def _start_error(self, message: str) -> DriverError:
-        text = " ".join(message.split())
-        if "Permission denied" in text and ("Could not open" in text or "could not open" in text):
-            return DriverError(f"QEMU cannot open the machine's files: {text}", reason_id="PR_KVM_ISO_PERMISSION")
-        if "KVM_CREATE_VM" in text and "busy" in text:
-            return DriverError(f"KVM is in use by another hypervisor: {text}", reason_id="GUEST_START",
-                               fix="Stop the other hypervisor (e.g. VirtualBox), or use --kvm-virt-type qemu")
-        return DriverError(f'cannot start the domain "{self.machine_name}": {text}', reason_id="GUEST_START",
-                           fix=f"See {self.console_log()} and libvirt's log /var/log/libvirt/qemu/{self.machine_name}.log")
 
     def _private_mac(self, dom: Any) -> str:
         facts = read_domain(dom.XMLDesc(0))
@@ -509,73 +362,12 @@ class KVMDriver(BaseDriver):
         self.private_mac = mac
         return mac
 
-    def _leases(self, net: Any) -> list[dict[str, Any]]:
-        lv = libvirt_module()
-        try:
-            return list(net.DHCPLeases() or [])
-        except lv.libvirtError as e:
-            log.debug("DHCP leases of %s: %s", net.name(), e)
-            return []
-
-    def _lease_expiry(self, net: Any, mac: str) -> int:
-        """The expiry time of the newest lease ``mac`` has now (0: none): a new boot renews it."""
-        times = [int(le.get("expirytime", 0) or 0) for le in self._leases(net)
-                 if ip_from_leases([le], mac)]
-        return max(times, default=0)
-
-    def _arp_ip(self, dom: Any, mac: str) -> str:
-        lv = libvirt_module()
-        try:
-            return ip_from_interfaces(dom.interfaceAddresses(lv.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP, 0) or {}, mac)
-        except lv.libvirtError as e:
-            log.debug("ARP addresses of %s: %s", self.machine_name, e)
-            return ""
-
-    def _wait_for_ip(self, dom: Any, net: Any, mac: str, lease_before: int) -> str:
-        """A lease newer than the one from before this boot; ARP only when there never was a lease."""
-        def lookup() -> str:
-            if machine_state(dom.state()[0]) != State.RUNNING:
-                raise DriverError(f'"{self.machine_name}" stopped while waiting for its IP address',
-                                  reason_id="GUEST_START", fix=f"See the guest's console log: {self.console_log()}")
-            fresh = [le for le in self._leases(net) if int(le.get("expirytime", 0) or 0) > lease_before]
-            ip = ip_from_leases(fresh, mac)
-            if not ip and lease_before == 0:
-                ip = self._arp_ip(dom, mac)
-            return ip
-
-        try:
-            return wait_for(lookup, timeout=self.ip_timeout, interval=POLL,
-                            what=f'an IP address for "{self.machine_name}"', reason_id="DRV_NO_IP")
-        except DriverError as e:
-            if e.reason.id != "DRV_NO_IP":
-                raise
-            raise DriverError(
-                f"Machine didn't return an IP after {self.ip_timeout} seconds: no DHCP lease for {mac} on "
-                f"network {self.private_network!r} and no ARP entry", reason_id="DRV_NO_IP",
-                fix=f"The guest must run DHCP on its first NIC: see its console log {self.console_log()}. "
-                    "Check your firewall rules, and run 'virt-host-validate' to check for KVM configuration "
-                    f"issues. Then: minikube delete -p {self.machine_name}") from None
-
-    def _reserve(self, net: Any, mac: str, ip: str) -> None:
-        """A static DHCP host for (mac, ip), so the next boot gets the same address."""
-        lv = libvirt_module()
-        try:
-            hosts = dhcp_hosts(net.XMLDesc(0))
-            if hosts.get(mac.lower()) == ip:
-                return
-            command = lv.VIR_NETWORK_UPDATE_COMMAND_MODIFY if mac.lower() in hosts else lv.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST
-            net.update(command, lv.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
-                       dhcp_host_xml(mac, ip, self.machine_name),
-                       lv.VIR_NETWORK_UPDATE_AFFECT_LIVE | lv.VIR_NETWORK_UPDATE_AFFECT_CONFIG)
-        except lv.libvirtError as e:
-            log.info("could not reserve %s for %s on %s: %s", ip, mac, net.name(), e)
-
     def get_ip(self) -> str:
         conn = self._connect()
         dom = self._domain(conn)
-        net = self._network(conn, self.private_network)
+        net = lookup_network(conn, self.private_network)
         mac = self._private_mac(dom)
-        ip = (ip_from_leases(self._leases(net), mac) if net is not None else "") or self._arp_ip(dom, mac)
+        ip = current_ip(dom, net, mac, self.machine_name)
         if not ip:
             raise IPNotSetError(f'"{self.machine_name}" has no IP address yet (no DHCP lease for {mac})')
         self.ip_address = ip
@@ -648,36 +440,7 @@ class KVMDriver(BaseDriver):
                 except lv.libvirtError as e:
                     if self._lookup(conn) is not None:
                         raise DriverError(f'cannot undefine "{self.machine_name}": {e}', reason_id="GUEST_DELETE") from None
-        self._remove_private_network(conn)
-
-    def _remove_private_network(self, conn: Any) -> None:
-        lv = libvirt_module()
-        net = self._network(conn, self.private_network)
-        if net is None:
-            return
-        users = [d.name() for d in conn.listAllDomains() if self.private_network in read_domain(d.XMLDesc(0)).networks]
-        try:
-            if users:
-                log.info("network %s is still used by %s: kept", self.private_network, ", ".join(users))
-                self._unreserve(net)
-                return
-            if net.isActive():
-                net.destroy()
-            net.undefine()
-        except lv.libvirtError as e:
-            if self._network(conn, self.private_network) is not None:
-                raise DriverError(f"cannot remove the network {self.private_network!r}: {e}",
-                                  reason_id="GUEST_DELETE") from None
-
-    def _unreserve(self, net: Any) -> None:
-        lv = libvirt_module()
-        mac = (self.private_mac or "").lower()
-        ip = dhcp_hosts(net.XMLDesc(0)).get(mac)
-        if not mac or ip is None:
-            return
-        flags = lv.VIR_NETWORK_UPDATE_AFFECT_CONFIG | (lv.VIR_NETWORK_UPDATE_AFFECT_LIVE if net.isActive() else 0)
-        net.update(lv.VIR_NETWORK_UPDATE_COMMAND_DELETE, lv.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
-                   dhcp_host_xml(mac, ip, self.machine_name), flags)
+        remove_private_network(conn, self.private_network, self.private_mac, self.machine_name)
 
 
 def new_driver() -> KVMDriver:

@@ -1,0 +1,79 @@
+"""The machine's files: the boot image it copies, the disks it writes, and whether QEMU can open them.
+
+Split out of the driver because none of this talks to libvirt: it is file preparation (and the
+checks that go with it) done before a domain is defined, with its own user-facing errors
+(``--iso-url``, ``--disk-size``, directory permissions).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from minikube import DriverError, UsageError
+from minikube.machine import disk_tar, write_raw_disk
+
+from ._host import Identity, blocking_directory
+
+MIB = 1024 * 1024
+
+
+def iso_source(url: str) -> Path:
+    """The boot image to copy: Boot2DockerURL as a ``file://`` URL or a path."""
+    if not url:
+        raise UsageError("the kvm2 driver needs a boot image: pass --iso-url <path of a minikube ISO>",
+                         fix="Build a small one with: bash driver-kvm2/iso/build-tiny-iso.sh (it prints the path)")
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    if parts.scheme == "":
+        return Path(url).expanduser()
+    raise UsageError(f"the kvm2 driver boots a local image, not {url}",
+                     fix="Let minikube start download it (--iso-url https://...), or pass a local path")
+
+
+def check_boot_image(src: Path) -> None:
+    """The boot image must exist and be readable by whoever runs minikube (it copies it)."""
+    if not src.is_file():
+        raise UsageError(f"the boot image {src} does not exist", fix="Check the --iso-url path")
+    if not os.access(src, os.R_OK):
+        raise DriverError(f"the boot image {src} is not readable by {Identity.current().name}",
+                          reason_id="PR_KVM_ISO_PERMISSION", fix=f"Run: chmod a+r {src}")
+
+
+def check_disk_size(disk_mb: int, image_bytes: int) -> None:
+    """The disk must hold the boot2docker tar, and a disk smaller than the boot image itself is
+    a unit mistake (``--disk-size 20`` is 20 MB, not 20 GB)."""
+    tar = len(disk_tar(b"ssh-rsa " + b"A" * 400 + b" minikube\n"))
+    need_mb = max(-(-tar // MIB), -(-image_bytes // MIB))
+    if disk_mb < need_mb:
+        raise UsageError(f"disk size {disk_mb} MB is smaller than the boot image ({need_mb} MB) "
+                         "and the boot2docker disk image it must hold",
+                         fix="Use a bigger --disk-size, e.g. --disk-size 20000mb (a bare number is MB)")
+
+
+def check_qemu_access(machine_dir: Path, who: Identity) -> None:
+    """QEMU, running as ``who``, must be able to reach the ISO and disks in ``machine_dir``."""
+    blocked = blocking_directory(machine_dir / "boot2docker.iso", who)
+    if blocked is not None:
+        raise DriverError(
+            f"QEMU runs as {who.name}, which cannot enter {blocked} (mode {oct(blocked.stat().st_mode & 0o777)}), "
+            f"so it could not open the ISO and disk in {machine_dir}",
+            reason_id="PR_KVM_ISO_PERMISSION",
+            fix=f"Use a MINIKUBE_HOME that {who.name} can reach, or set user = \"root\" in "
+                "/etc/libvirt/qemu.conf and restart libvirtd")
+
+
+def write_boot_disk(path: Path, public_key: bytes, size_mb: int) -> None:
+    """The boot2docker disk: a tar stream with the SSH key, then sparse up to ``size_mb``."""
+    try:
+        write_raw_disk(path, public_key, size_mb)
+    except ValueError as e:
+        raise UsageError(str(e), fix="Use a bigger --disk-size") from None
+
+
+def write_empty_disk(path: Path, size_mb: int) -> None:
+    """An extra disk: empty and sparse."""
+    with open(path, "wb") as f:
+        f.truncate(size_mb * MIB)
