@@ -28,6 +28,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from minikube.testing import MinikubeCLI
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
@@ -367,8 +368,6 @@ class FreshVenv:
             "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
             "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
             "VIRTUAL_ENV": str(self.path),
-            "MINIKUBE_HOME": str(self.home),
-            "XDG_CACHE_HOME": str(self.home.parent / f"{self.home.name}-xdg-cache"),
             "MINIKUBE_IN_STYLE": "false",
         })
         env.update(self.extra_env)
@@ -401,14 +400,17 @@ class FreshVenv:
         rows = json.loads(self.pip("list", "--format", "json").stdout)
         return {str(canonicalize_name(r["name"])): r["version"] for r in rows}
 
+    @property
+    def cli(self) -> MinikubeCLI:
+        """This venv's ``minikube`` with its own MINIKUBE_HOME (``home``) and cache: minikube.testing's harness."""
+        return MinikubeCLI(self, self.home)
+
     def minikube(self, *args: str, env: dict[str, str] | None = None,
                  timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return self.run("minikube", *args, env=env, timeout=timeout)
+        return self.cli(*args, env=env, timeout=timeout)
 
     def drivers(self, *extra: str, env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
-        p = self.minikube("drivers", "list", "-o", "json", *extra, env=env)
-        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-        return {row["name"]: row for row in json.loads(p.stdout)}
+        return self.cli.drivers(*extra, env=env)
 
 
 # --- reading versions without importing -------------------------------------------------------

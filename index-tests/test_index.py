@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Artifacts, Installed
 from indexkit import DRIVER_TOML, Built, IndexServer, dist_of, literal, repo_projects, tomllib, top_packages
+from minikube.testing import assert_error_line
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -22,15 +23,6 @@ REPO_PROJECTS = {p.name: p for p in repo_projects()}
 REPO_DRIVERS = [n for n, p in REPO_PROJECTS.items() if p.is_driver]
 LOWER = {">=", ">", "~=", "==", "==="}
 UPPER = {"<", "<=", "~=", "==", "==="}
-
-
-def _one_error_line(p: subprocess.CompletedProcess[str], reason: str, code: int) -> str:
-    """minikube's error form: the right exit code, exactly one ``X Exiting due to`` line, no traceback."""
-    assert p.returncode == code, (p.returncode, p.stdout, p.stderr)
-    assert "Traceback" not in p.stdout + p.stderr, p.stderr
-    lines = [ln for ln in p.stderr.splitlines() if ln.startswith("X Exiting due to")]
-    assert len(lines) == 1 and lines[0].startswith(f"X Exiting due to {reason}: "), p.stderr
-    return lines[0]
 
 
 def _built(artifacts: Artifacts, name: str) -> Built:
@@ -239,7 +231,7 @@ def test_uninstalling_hyperkit_makes_it_disappear(installed: Installed, artifact
         assert "hyperkit" not in rows
         assert all(r["distribution"] != "minikube-driver-hyperkit" for r in rows.values())
         p = venv.minikube("start", "--driver", "hyperkit", "-p", "gone")
-        line = _one_error_line(p, "DRV_NOT_FOUND", 55)
+        line = assert_error_line(p, "DRV_NOT_FOUND", 55).line
         assert '"hyperkit"' in line and "pip install minikube-driver-hyperkit" in p.stderr
     finally:
         venv.install("minikube-driver-hyperkit", no_deps=True)
@@ -266,7 +258,7 @@ def test_a_driver_for_another_api_is_listed_incompatible_and_refused_without_imp
     assert venv.drivers("--health")[name]["status"] == "incompatible"
 
     p = venv.minikube("start", "--driver", name, "-p", name)
-    line = _one_error_line(p, "DRV_INCOMPATIBLE_API", 56)
+    line = assert_error_line(p, "DRV_INCOMPATIBLE_API", 56).line
     for needle in (f"{dist} {version}", api, f"minikube {artifacts.core_version}",
                    f"driver API {artifacts.driver_api}", upgrade):
         assert needle in line, (needle, line)
@@ -320,7 +312,7 @@ def test_an_entry_point_to_a_missing_module_is_quarantined(installed: Installed,
     assert any("broken (quarantined)" in ln and "minikube_driver_ghost.gone" in ln for ln in text.stdout.splitlines())
 
     p = venv.minikube("start", "--driver", "ghost", "-p", "ghost")
-    line = _one_error_line(p, "DRV_PLUGIN_BROKEN", 58)
+    line = assert_error_line(p, "DRV_PLUGIN_BROKEN", 58).line
     assert "minikube-driver-ghost 1.0.0" in line and "minikube_driver_ghost.gone" in line, line
     assert "* Suggestion: " in p.stderr and "minikube-driver-ghost" in p.stderr
 

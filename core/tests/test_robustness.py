@@ -57,10 +57,8 @@ def test_newer_config_version_is_refused_and_left_alone(mk: Minikube) -> None:
 
 
 def test_two_starts_of_one_profile_at_once_leave_a_valid_store(mk: Minikube) -> None:
-    env = mk.venv.env({**mk.env, "FAKE_CREATE_DELAY": "3"})
-    exe = str(mk.venv.bin / "minikube")
-    procs = [subprocess.Popen([exe, "start", "--driver", "fake", "-p", "same"], env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [mk.popen("start", "--driver", "fake", "-p", "same", env={"FAKE_CREATE_DELAY": "3"},
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     codes = [p.returncode for p in procs]
     assert all(c == 0 for c in codes) or sorted(codes)[0] == 0 and "GUEST_LOCKED" in "".join(o[1] for o in outs), outs
@@ -72,9 +70,8 @@ def test_two_starts_of_one_profile_at_once_leave_a_valid_store(mk: Minikube) -> 
 
 
 def test_lock_timeout_fails_cleanly(mk: Minikube) -> None:
-    env = mk.venv.env({**mk.env, "FAKE_CREATE_DELAY": "4"})
-    first = subprocess.Popen([str(mk.venv.bin / "minikube"), "start", "--driver", "fake", "-p", "busy"],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = mk.popen("start", "--driver", "fake", "-p", "busy", env={"FAKE_CREATE_DELAY": "4"},
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(2)
     p = mk("stop", "-p", "busy", env={"MINIKUBE_LOCK_TIMEOUT": "0.5"})
     first.communicate(timeout=60)
@@ -82,9 +79,8 @@ def test_lock_timeout_fails_cleanly(mk: Minikube) -> None:
 
 
 def test_ctrl_c_during_create_leaves_a_consistent_store_that_delete_cleans(mk: Minikube) -> None:
-    env = mk.venv.env({**mk.env, "FAKE_CREATE_DELAY": "30"})
-    proc = subprocess.Popen([str(mk.venv.bin / "minikube"), "start", "--driver", "fake", "-p", "intr"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = mk.popen("start", "--driver", "fake", "-p", "intr", env={"FAKE_CREATE_DELAY": "30"},
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     cfg = mk.home / "machines" / "intr" / "config.json"
     deadline = time.monotonic() + 30
     while not cfg.exists() and time.monotonic() < deadline:

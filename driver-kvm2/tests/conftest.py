@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from minikube.testing import MinikubeCLI, assert_error_line
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
@@ -197,30 +198,17 @@ def kvm2_venv(tmp_path_factory: pytest.TempPathFactory, libvirt_host: LibvirtHos
     return venv
 
 
-@dataclass
-class Minikube:
+class Minikube(MinikubeCLI):
     """The real ``minikube`` console script of the test venv, with a MINIKUBE_HOME under /tmp."""
 
-    venv: Any
-    home: Path
-    host: LibvirtHost
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"MINIKUBE_HOME": str(self.home), "XDG_CACHE_HOME": str(self.home.parent / "xdg-cache"),
-                "LIBVIRT_DEFAULT_URI": self.host.uri}
-
-    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
-                 ) -> subprocess.CompletedProcess[str]:
-        return self.venv.minikube(*args, env={**self.env, **(env or {})}, timeout=timeout)
-
-    def argv(self, *args: str) -> list[str]:
-        return [str(self.venv.bin / "minikube"), *args]
+    def __init__(self, venv: Any, home: Path, host: LibvirtHost) -> None:
+        super().__init__(venv, home, env={"LIBVIRT_DEFAULT_URI": host.uri}, timeout=300)
+        self.host = host
 
     def in_netns(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """``minikube ARGS`` inside the test namespace, for commands that reach the guest over IP."""
         return subprocess.run(self.host.in_netns(self.argv(*args)), capture_output=True, text=True,
-                              env=self.venv.env(self.env), timeout=timeout, stdin=subprocess.DEVNULL)
+                              env=self.full_env(), timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture
@@ -236,9 +224,6 @@ def virsh(*args: str) -> subprocess.CompletedProcess[str]:
 
 def assert_error(p: subprocess.CompletedProcess[str], reason: str, code: int) -> str:
     """minikube's one-line error with a reason ID, a suggestion, the right exit code, no traceback."""
-    out = p.stdout + p.stderr
-    assert "Traceback" not in out, out
-    assert f"Exiting due to {reason}:" in p.stderr, out
-    assert p.returncode == code, f"exit {p.returncode}, want {code}\n{out}"
-    assert "* Suggestion:" in p.stderr, out
+    assert_error_line(p, reason, code)
+    assert "* Suggestion:" in p.stderr, p.stdout + p.stderr
     return p.stderr

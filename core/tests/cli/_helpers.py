@@ -1,4 +1,5 @@
-"""The real ``minikube`` console script of a test venv, and minikube's error form."""
+"""The CLI tests' settings for minikube.testing.MinikubeCLI (the real console script of a test venv,
+and minikube's error form), the test distributions, and the import report and pty helpers."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from minikube.testing import Venv
+from minikube.testing import MinikubeCLI, Venv, assert_error_line
 
 HERE = Path(__file__).resolve().parent
 CLI_DISTS = HERE / "dists"
 CORE_DISTS = HERE.parent / "dists"
 
-#: Settings a developer's shell may export; cleared so every test starts from defaults.
-CLEARED = ("MINIKUBE_DRIVER", "MINIKUBE_CPUS", "MINIKUBE_MEMORY", "MINIKUBE_DISK_SIZE", "MINIKUBE_ISO_URL",
-           "MINIKUBE_PROFILE", "MINIKUBE_STRICT_PLUGINS", "FAKE_LABEL", "FAKE_TAGS", "FAKE_CPU_COUNT",
-           "FAKE_FAIL_CREATE", "FAKE_CREATE_DELAY", "MINIKUBE_TEST_REPORT_IMPORTS")
+#: The test drivers' settings a developer's shell may export, cleared (beside minikube's own, which
+#: MinikubeCLI clears) so every test starts from defaults.
+CLEARED = ("FAKE_LABEL", "FAKE_TAGS", "FAKE_CPU_COUNT", "FAKE_FAIL_CREATE", "FAKE_CREATE_DELAY",
+           "MINIKUBE_TEST_REPORT_IMPORTS")
 
 #: The health-check limit in tests (the default is minikube's 20 s).
 HEALTH_TIMEOUT = "3"
@@ -37,28 +38,14 @@ def dist(name: str) -> Path:
     raise LookupError(name)
 
 
-class Mk:
-    """One venv's console script with its own MINIKUBE_HOME and discovery cache."""
+class Mk(MinikubeCLI):
+    """One venv's console script with its own MINIKUBE_HOME and discovery cache, as the CLI tests run it."""
+
+    venv: Venv
 
     def __init__(self, venv: Venv, home: Path) -> None:
-        self.venv = venv
-        self.home = home
-        self.env = {k: "" for k in CLEARED}
-        self.env.update({"MINIKUBE_HOME": str(home), "XDG_CACHE_HOME": str(home.parent / "xdg-cache"),
-                         "MINIKUBE_HEALTH_TIMEOUT": HEALTH_TIMEOUT, "COLUMNS": "200"})
-
-    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
-                 input: str | None = None) -> subprocess.CompletedProcess[str]:
-        return self.venv.minikube(*args, env={**self.env, **(env or {})}, timeout=timeout, input=input)
-
-    def ok(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        p = self(*args, env=env)
-        assert p.returncode == 0, (args, p.returncode, p.stdout, p.stderr)
-        assert "Traceback" not in p.stderr, p.stderr
-        return p
-
-    def json(self, *args: str, env: dict[str, str] | None = None) -> Any:
-        return json.loads(self.ok(*args, env=env).stdout)
+        super().__init__(venv, home, clear=CLEARED, health_timeout=HEALTH_TIMEOUT, env={"COLUMNS": "200"},
+                         timeout=120)
 
     def machine_config(self, name: str) -> dict[str, Any]:
         return json.loads((self.home / "machines" / name / "config.json").read_text())  # type: ignore[no-any-return]
@@ -66,17 +53,10 @@ class Mk:
     def profile_config(self, name: str) -> dict[str, Any]:
         return json.loads((self.home / "profiles" / name / "config.json").read_text())  # type: ignore[no-any-return]
 
-    def full_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return self.venv.env({**self.env, **(extra or {})})
-
 
 def assert_error(p: subprocess.CompletedProcess[str], reason: str, code: int) -> str:
     """One ``X Exiting due to <reason>: ...`` line, the right exit code, no traceback; returns stderr."""
-    assert p.returncode == code, (p.returncode, p.stdout, p.stderr)
-    assert "Traceback" not in p.stderr + p.stdout, p.stderr
-    lines = [ln for ln in p.stderr.splitlines() if ln.startswith("X Exiting due to")]
-    assert len(lines) == 1, p.stderr
-    assert lines[0].startswith(f"X Exiting due to {reason}: "), p.stderr
+    assert_error_line(p, reason, code)
     return p.stderr
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import minikube.testing
+import pytest
 
 
 def test_public_api_is_exactly_all() -> None:
@@ -35,3 +37,32 @@ def test_the_pytest_plugin_imports_nothing_of_minikube_but_its_packages() -> Non
     loaded = _modules_after("import pytest; import minikube.testing.pytest_plugin")
     assert {m for m in loaded if m.startswith("minikube")} == {
         "minikube", "minikube._lazy", "minikube._version", "minikube.testing", "minikube.testing.pytest_plugin"}
+
+
+def test_public_names_is_what_a_package_shows_less_modules_and_typing_helpers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "shows"
+    pkg.mkdir()
+    (pkg / "sub.py").write_text("X = 1\n")
+    (pkg / "heavy.py").write_text("Lazy = 2\n")
+    (pkg / "__init__.py").write_text(
+        "from __future__ import annotations\n"
+        "import json\n"
+        "from typing import TYPE_CHECKING, Any\n"
+        "from . import sub\n"
+        "__version__ = '1'\n"
+        "Eager = 1\n"
+        "_private = 2\n"
+        "def __getattr__(name):\n"
+        "    if name == 'Lazy':\n"
+        "        from .heavy import Lazy\n"
+        "        return Lazy\n"
+        "    raise AttributeError(name)\n"
+        "def __dir__():\n"
+        "    return sorted({*globals(), 'Lazy'})\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import shows  # type: ignore[import-not-found]
+
+    assert minikube.testing.public_names(shows) == {"Eager", "Lazy"}
+    assert "shows.heavy" not in sys.modules  # lazy names are listed, not imported
+    assert minikube.testing.public_names(minikube.testing) == set(minikube.testing.__all__)

@@ -1,4 +1,4 @@
-"""Testing aids for driver authors: the conformance kit, a fake driver, and real venvs.
+"""Testing aids for driver authors: the conformance kit, a fake driver, real venvs, and the real CLI.
 
 The conformance kit checks a driver against the contracts minikube relies on; in a driver's
 tests::
@@ -7,6 +7,9 @@ tests::
 
     class TestConformance(DriverConformance):
         driver = "foo"
+
+and :class:`MinikubeCLI` runs the real ``minikube`` command of a venv with its own home, and
+checks minikube's one-line error form (``X Exiting due to <ID>: <message>``).
 
 Every name is imported on first use (PEP 562): pytest imports this package for the plugin in
 every session wherever minikube is installed, and the fake driver imports it inside minikube,
@@ -17,20 +20,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_attributes as _lazy_attributes
+from .._lazy import lazy_package as _lazy_package
+
+_API = {
+    "._api": "public_names",
+    "._check_config": "check_config check_flags",
+    "._check_def": "check_def check_discovery check_health",
+    "._check_lifecycle": "check_lifecycle check_missing_machine check_store_lifecycle",
+    "._check_plugin": "check_plugin_binary",
+    "._cli": "ErrorLine MinikubeCLI assert_error_line parse_error_line",
+    "._conformance": "DriverConformance",
+    "._contracts": "CONTRACTS Contract ContractViolation",
+    "._fake": "FAKE_DEF FakeDriver fake_config",
+    "._standins": "install_standin",
+    "._subject": "DriverUnderTest",
+    "._venv": "Venv Wheelhouse",
+}
 
 if TYPE_CHECKING:
-    from ._checks import (
-        check_config,
-        check_def,
-        check_discovery,
-        check_flags,
-        check_health,
-        check_lifecycle,
-        check_missing_machine,
-        check_plugin_binary,
-        check_store_lifecycle,
-    )
+    from ._api import public_names
+    from ._check_config import check_config, check_flags
+    from ._check_def import check_def, check_discovery, check_health
+    from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
+    from ._check_plugin import check_plugin_binary
+    from ._cli import ErrorLine, MinikubeCLI, assert_error_line, parse_error_line
     from ._conformance import DriverConformance
     from ._contracts import CONTRACTS, Contract, ContractViolation
     from ._fake import FAKE_DEF, FakeDriver, fake_config
@@ -38,44 +51,4 @@ if TYPE_CHECKING:
     from ._subject import DriverUnderTest
     from ._venv import Venv, Wheelhouse
 
-_LAZY = {
-    "FAKE_DEF": "._fake",
-    "FakeDriver": "._fake",
-    "fake_config": "._fake",
-    "Venv": "._venv",
-    "install_standin": "._standins",
-    "Wheelhouse": "._venv",
-    "DriverConformance": "._conformance",
-    "DriverUnderTest": "._subject",
-    "CONTRACTS": "._contracts",
-    "Contract": "._contracts",
-    "ContractViolation": "._contracts",
-    **{name: "._checks" for name in (
-        "check_config", "check_def", "check_discovery", "check_flags", "check_health", "check_lifecycle",
-        "check_missing_machine", "check_plugin_binary", "check_store_lifecycle")},
-}
-
-__all__ = [
-    "CONTRACTS",
-    "FAKE_DEF",
-    "Contract",
-    "ContractViolation",
-    "DriverConformance",
-    "DriverUnderTest",
-    "FakeDriver",
-    "Venv",
-    "Wheelhouse",
-    "check_config",
-    "check_def",
-    "check_discovery",
-    "check_flags",
-    "check_health",
-    "check_lifecycle",
-    "check_missing_machine",
-    "check_plugin_binary",
-    "check_store_lifecycle",
-    "fake_config",
-    "install_standin",
-]
-
-__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY, __all__)
+__all__, __getattr__, __dir__ = _lazy_package(__name__, _API)

@@ -22,16 +22,10 @@ import pytest
 
 from ..config import ClusterConfig
 from ..registry import current_platform
-from ._checks import (
-    check_def,
-    check_discovery,
-    check_flags,
-    check_health,
-    check_lifecycle,
-    check_missing_machine,
-    check_plugin_binary,
-    check_store_lifecycle,
-)
+from ._check_config import check_flags
+from ._check_def import check_def, check_discovery, check_health
+from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
+from ._check_plugin import check_plugin_binary
 from ._subject import DriverUnderTest, default_cluster
 
 

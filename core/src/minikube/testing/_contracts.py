@@ -31,7 +31,7 @@ class Contract:
 DEF_VALID = Contract("def-valid", "the DriverDef is well formed")
 ENTRY_POINT = Contract("entry-point", "discoverable through its minikube.drivers entry point")
 METADATA = Contract("metadata", "minikube-driver.toml agrees with the DriverDef")
-HEALTH = Contract("health", "health returns a minikube.registry.State")
+HEALTH = Contract("health", "health returns a minikube.registry.Health")
 CREATE_FLAGS = Contract("create-flags", "create flags are well formed")
 CONFIG_ROUND_TRIP = Contract("config-round-trip", "config round-trips through JSON and the host store")
 CREATE_RUNNING = Contract("create-running", "create -> Running")

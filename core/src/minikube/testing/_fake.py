@@ -23,8 +23,7 @@ from ..machine import (
     StringSliceFlag,
     json_field,
 )
-from ..registry import DriverDef, Priority
-from ..registry import State as Health
+from ..registry import DriverDef, Health, Priority
 
 
 @dataclass

@@ -10,8 +10,9 @@ from typing import Any
 
 from ..config import ClusterConfig
 from ..machine import Driver, HostStore
-from ..registry import DriverDef, DriverInfo
-from ._checks import HEALTH_TIMEOUT, check_config, check_discovery
+from ..registry import HEALTH_TIMEOUT, DriverDef, DriverInfo
+from ._check_config import check_config
+from ._check_def import check_discovery
 from ._contracts import PLUGIN_BINARY, ContractViolation
 
 
@@ -25,7 +26,7 @@ def default_cluster(name: str, home: Path, machine: str) -> ClusterConfig:
 class DriverUnderTest:
     """One installed driver and a MINIKUBE_HOME to run it in.
 
-    ``definition`` comes from the real discovery (``Catalog`` + ``load_def``); a driver that is
+    ``definition`` comes from the real discovery (the registry's catalog and loader); a driver that is
     not discoverable fails every check that needs it with the same ENTRY_POINT violation.
     External drivers (``init=None``) are made as real plugin processes, ``executable`` or
     ``docker-machine-driver-<name>`` found as minikube finds it.
