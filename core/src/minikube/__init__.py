@@ -1,6 +1,6 @@
 """minikube's VM-driver system in Python.
 
-The public API, re-exported from small modules: the registry (DriverDef, Priority, State),
+The public API, re-exported from small modules: the registry (DriverDef, Priority, Health, Capabilities),
 the machine layer (Driver, BaseDriver, MachineState, create flags), the cluster config and the
 error hierarchy.  Names load on first use (PEP 562), so `import minikube.cli` stays cheap; importing this
 package imports no driver and no third-party library.
@@ -10,41 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_attributes as _lazy_attributes
+from ._lazy import lazy_package as _lazy_package
 from ._version import DRIVER_API_VERSION, LIBMACHINE_API_VERSION, __version__
 
-_LAZY: dict[str, tuple[str, str]] = {
-    "BaseDriver": (".machine", "BaseDriver"),
-    "BoolFlag": (".machine", "BoolFlag"),
-    "ClusterConfig": (".config", "ClusterConfig"),
-    "ConfigError": ("._errors", "ConfigError"),
-    "ConfigVersionError": ("._errors", "ConfigVersionError"),
-    "Driver": (".machine", "Driver"),
-    "DriverBrokenError": ("._errors", "DriverBrokenError"),
-    "DriverConflictError": ("._errors", "DriverConflictError"),
-    "DriverDef": (".registry", "DriverDef"),
-    "Priority": (".registry", "Priority"),
-    "State": (".registry", "State"),
-    "DriverError": ("._errors", "DriverError"),
-    "DriverIncompatibleError": ("._errors", "DriverIncompatibleError"),
-    "DriverNotFoundError": ("._errors", "DriverNotFoundError"),
-    "DriverOptions": (".machine", "DriverOptions"),
-    "Flag": (".machine", "Flag"),
-    "HostNotRunningError": ("._errors", "HostNotRunningError"),
-    "IPNotSetError": ("._errors", "IPNotSetError"),
-    "IntFlag": (".machine", "IntFlag"),
-    "InvalidNameError": ("._errors", "InvalidNameError"),
-    "LockedError": ("._errors", "LockedError"),
-    "MachineNotFoundError": ("._errors", "MachineNotFoundError"),
-    "MachineState": (".machine", "State"),
-    "MinikubeError": ("._errors", "MinikubeError"),
-    "NotFoundError": ("._errors", "NotFoundError"),
-    "PluginError": ("._errors", "PluginError"),
-    "Reason": ("._errors", "Reason"),
-    "RegistryError": ("._errors", "RegistryError"),
-    "StringFlag": (".machine", "StringFlag"),
-    "StringSliceFlag": (".machine", "StringSliceFlag"),
-    "UsageError": ("._errors", "UsageError"),
+_API = {
+    "._errors": "ConfigError ConfigVersionError DriverBrokenError DriverConflictError DriverError "
+                "DriverIncompatibleError DriverNotFoundError HostNotRunningError IPNotSetError InvalidNameError "
+                "LockedError MachineNotFoundError MinikubeError NotFoundError PluginError Reason RegistryError "
+                "UsageError",
+    ".config": "ClusterConfig",
+    ".machine": "BaseDriver BoolFlag Driver DriverOptions Flag IntFlag MachineState=State StringFlag StringSliceFlag",
+    ".registry": "Capabilities DriverDef Health Priority ~State",  # State: 1.0's name for Health
 }
 
 if TYPE_CHECKING:
@@ -71,43 +47,8 @@ if TYPE_CHECKING:
     from .config import ClusterConfig
     from .machine import BaseDriver, BoolFlag, Driver, DriverOptions, Flag, IntFlag, StringFlag, StringSliceFlag
     from .machine import State as MachineState
-    from .registry import DriverDef, Priority, State
+    from .registry import Capabilities, DriverDef, Health, Priority
+    from .registry import Health as State
 
-__all__ = [
-    "DRIVER_API_VERSION",
-    "LIBMACHINE_API_VERSION",
-    "BaseDriver",
-    "BoolFlag",
-    "ClusterConfig",
-    "ConfigError",
-    "ConfigVersionError",
-    "Driver",
-    "DriverBrokenError",
-    "DriverConflictError",
-    "DriverDef",
-    "DriverError",
-    "DriverIncompatibleError",
-    "DriverNotFoundError",
-    "DriverOptions",
-    "Flag",
-    "HostNotRunningError",
-    "IPNotSetError",
-    "IntFlag",
-    "InvalidNameError",
-    "LockedError",
-    "MachineNotFoundError",
-    "MachineState",
-    "MinikubeError",
-    "NotFoundError",
-    "PluginError",
-    "Priority",
-    "Reason",
-    "RegistryError",
-    "State",
-    "StringFlag",
-    "StringSliceFlag",
-    "UsageError",
-    "__version__",
-]
-
-__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY, __all__)
+__all__, __getattr__, __dir__ = _lazy_package(
+    __name__, _API, eager=("DRIVER_API_VERSION", "LIBMACHINE_API_VERSION", "__version__"))

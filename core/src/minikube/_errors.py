@@ -62,17 +62,7 @@ _REASONS = [
     Reason("DRV_PLUGIN_BROKEN", 58),
     Reason("DRV_PLUGIN_FAILED", 50),
     Reason("DRV_PLUGIN_NOT_FOUND", 55),
-    Reason("DRV_NO_IP", 52, "Check your firewall rules for interference, and run 'virt-host-validate' to check for KVM configuration issues. If you are running minikube within a VM, consider using --driver=none"),
-    Reason("PR_KVM_USER_PERMISSION", 67, "Run: 'sudo usermod --append --groups libvirt \"$USER\"', then log out and log back in."),
-    Reason("PR_KVM_CAPABILITIES", 69, "Your host does not support KVM virtualization. Ensure that qemu-kvm is installed, and run 'virt-host-validate' to debug the problem"),
-    Reason("PR_KVM_DEVICE_PERMISSION", 67, "Run: chgrp kvm /dev/kvm && chmod 0660 /dev/kvm"),
-    Reason("PR_KVM_NOT_RUNNING", 63, "Start libvirtd: virtlogd -d && libvirtd -d (or: systemctl start libvirtd)"),
-    Reason("PR_KVM_URI", 68, "Use a libvirt URI that answers here, e.g. --kvm-qemu-uri qemu:///system (check it with: virsh -c <uri> version)"),
-    Reason("PR_KVM_NETWORK", 65, "Create and start the network (virsh net-define, virsh net-start), or name another one with --kvm-network"),
-    Reason("PR_KVM_ISO_PERMISSION", 67, "Ensure that the user listed in /etc/libvirt/qemu.conf has access to your home directory"),
-    Reason("PR_KVM_DOMAIN_EXISTS", 61, "Use another profile name (minikube start -p NAME), or remove that domain: virsh undefine NAME"),
-    Reason("PR_HYPERKIT_NOT_ROOT", 67),
-    Reason("PR_HYPERKIT_OLD_PLUGIN", 66),
+    Reason("DRV_NO_IP", 52, "Check your firewall rules for interference, and the driver's network (minikube -v 2 start shows the driver's logs)."),
     Reason("GUEST_DRIVER_MISMATCH", 81),
     Reason("GUEST_LOCKED", 82, "Wait for the other minikube command to finish, then try again."),
     Reason("GUEST_NOT_FOUND", 85),
@@ -88,14 +78,38 @@ _REASONS = [
 
 REASONS: dict[str, Reason] = {r.id: r for r in _REASONS}
 
+#: Reasons that drivers declare in their minikube-driver.toml, registered when the driver is
+#: resolved or imported; the core prints them like its own.
+_DRIVER_REASONS: dict[str, Reason] = {}
+
 #: Provider reasons are made per driver: PROVIDER_<NAME>_<KIND>.
 _PROVIDER_EXIT = {"NOT_FOUND": 65, "ERROR": 69, "NOT_RUNNING": 63, "OBSOLETE": 66}
 
 
+def is_core_reason(reason_id: str) -> bool:
+    """One of minikube's own IDs, or a derived ``PROVIDER_<DRIVER>_<KIND>`` one: no driver may declare these."""
+    return reason_id in REASONS or (reason_id.startswith("PROVIDER_")
+                                    and any(reason_id.endswith("_" + k) for k in _PROVIDER_EXIT))
+
+
+def is_known_reason(reason_id: str) -> bool:
+    """The core's or a registered driver's ID (derived provider IDs included)."""
+    return is_core_reason(reason_id) or reason_id in _DRIVER_REASONS
+
+
+def register_driver_reasons(reasons: tuple[Reason, ...] | list[Reason]) -> None:
+    """Make a driver's declared reasons known (a core ID is never replaced)."""
+    for r in reasons:
+        if not is_core_reason(r.id):
+            _DRIVER_REASONS[r.id] = r
+
+
 def reason(reason_id: str) -> Reason:
-    """The Reason for an ID; provider IDs are derived, unknown ones count as errors (69)."""
-    if reason_id in REASONS:
-        return REASONS[reason_id]
+    """The Reason for an ID: the core's, a driver's declared one, a derived provider one, or an
+    unknown one (a provider-ish ``PR_``/``PROVIDER_`` ID counts as provider unavailable, 69)."""
+    found = REASONS.get(reason_id) or _DRIVER_REASONS.get(reason_id)
+    if found is not None:
+        return found
     if reason_id.startswith("PROVIDER_"):
         for kind, code in _PROVIDER_EXIT.items():
             if reason_id.endswith("_" + kind):
@@ -117,9 +131,35 @@ class MinikubeError(Exception):
                  doc: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.reason = reason(reason_id or self.default_reason)
-        self.fix = self.reason.fix if fix is None else fix
-        self.doc = self.reason.doc if doc is None else doc
+        self.reason_id = reason_id or self.default_reason
+        self._fix, self._doc = fix, doc
+        self._reason: Reason | None = None
+
+    @property
+    def reason(self) -> Reason:
+        """Looked up when read, so a driver's declared reason counts even if the driver raised
+        before its declaration was registered."""
+        return self._reason or reason(self.reason_id)
+
+    @reason.setter
+    def reason(self, value: Reason) -> None:
+        self._reason, self.reason_id = value, value.id
+
+    @property
+    def fix(self) -> str:
+        return self.reason.fix if self._fix is None else self._fix
+
+    @fix.setter
+    def fix(self, value: str) -> None:
+        self._fix = value
+
+    @property
+    def doc(self) -> str:
+        return self.reason.doc if self._doc is None else self._doc
+
+    @doc.setter
+    def doc(self, value: str) -> None:
+        self._doc = value
 
     @property
     def exit_code(self) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -18,6 +17,8 @@ def write_atomic(path: Path, data: bytes | str, mode: int = 0o600) -> None:
     if isinstance(data, str):
         data = data.encode()
     ensure_dir(path.parent)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -1,7 +1,9 @@
 """Lazy package attributes (PEP 562): a name's module is imported on first use.
 
-Package ``__init__`` files re-export their public API through this, so that importing a
-package (for ``minikube --help``, or a plugin process) costs only what is used.
+Package ``__init__`` files declare their public API once, as ``{module: "Name Other Alias=Real"}``,
+and get ``__all__``, ``__getattr__`` and ``__dir__`` from it, so that importing a package (for
+``minikube --help``, a plugin process, or pytest loading the testing plugin) costs only what is
+used.  The ``if TYPE_CHECKING:`` imports beside it exist for type checkers only.
 """
 
 from __future__ import annotations
@@ -12,21 +14,35 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def lazy_attributes(package: str, names: Mapping[str, str | tuple[str, str]], public: list[str]
-                    ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for ``package``; ``names`` maps a name to its module
-    (relative to the package), or to ``(module, attribute)`` when the attribute is renamed."""
+def lazy_package(package: str, api: Mapping[str, str], eager: tuple[str, ...] = ()
+                 ) -> tuple[list[str], Callable[[str], Any], Callable[[], list[str]]]:
+    """``__all__``, ``__getattr__`` and ``__dir__`` for ``package``.
+
+    ``api`` maps a module (relative to the package) to the names it provides, separated by white
+    space; ``Public=private`` exports a module attribute under another name, and a leading ``~``
+    keeps a name out of ``__all__`` (a deprecated alias that still resolves).  ``eager`` names are
+    defined in the package itself and only join ``__all__``.
+    """
+    where: dict[str, tuple[str, str]] = {}
+    hidden: set[str] = set()
+    for module, names in api.items():
+        for item in names.split():
+            public, _, attr = item.lstrip("~").partition("=")
+            where[public] = (module, attr or public)
+            if item.startswith("~"):
+                hidden.add(public)
+    public_names = sorted({*where, *eager} - hidden)
 
     def __getattr__(name: str) -> Any:
-        where = names.get(name)
-        if where is None:
+        found = where.get(name)
+        if found is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module, attr = (where, name) if isinstance(where, str) else where
+        module, attr = found
         value = getattr(importlib.import_module(module, package), attr)
         setattr(sys.modules[package], name, value)
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*vars(sys.modules[package]), *public})
+        return sorted({*vars(sys.modules[package]), *public_names})
 
-    return __getattr__, __dir__
+    return public_names, __getattr__, __dir__

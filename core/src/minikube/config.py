@@ -12,10 +12,20 @@ from . import localpath
 from ._errors import ConfigError, MachineNotFoundError
 from ._files import write_atomic
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def toml_module() -> Any:
+    """``tomllib`` (``tomli`` before 3.11), imported when a TOML file is actually read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tomllib":  # ``from minikube.config import tomllib`` keeps working
+        return toml_module()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 DEFAULT_CPUS = 2
 DEFAULT_MEMORY_MB = 2048
@@ -90,8 +100,9 @@ def load_settings(path: Path | None = None) -> dict[str, Any]:
         data = path.read_bytes()
     except FileNotFoundError:
         return {}
+    tomllib = toml_module()
     try:
-        return tomllib.loads(data.decode())
+        return dict(tomllib.loads(data.decode()))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path} is not valid TOML: {e}", reason_id="MK_CONFIG_INVALID",
                           fix=f"Fix or remove {path}") from None

@@ -38,17 +38,16 @@ def _checked(path: tuple[str, ...], value: str) -> tuple[tuple[str, ...], Any]:
         key = KEYS[path[0]]
         parsed = parse_value(key, value, key.name, UsageError)
         if key.name == "driver":
-            from .._runtime import Runtime
+            from ..registry import Registry
 
-            return path, Runtime().info(value).name  # DRV_NOT_FOUND with "did you mean"
+            return path, Registry().info(value).name  # DRV_NOT_FOUND with "did you mean"
         return path, value.strip() if key.name in ("memory", "disk-size") else parsed
-    from .._runtime import Runtime
+    from ..registry import Registry
     from ._flags import coerce_for_config, driver_flags
-    from ._select import load_supported
 
-    rt = Runtime()
-    driver = load_supported(rt, path[1]).definition.name
-    flags = {f.name: f for f in driver_flags(rt, driver)}
+    reg = Registry()
+    driver = reg.load_supported(path[1]).name
+    flags = {f.name: f for f in driver_flags(reg, driver)}
     if path[2] not in flags:
         known = ", ".join(sorted(flags)) or "none"
         raise UsageError(f"the {driver} driver has no option {path[2]!r}; its options: {known}",

@@ -6,16 +6,17 @@ import json
 from typing import Any
 
 from .._errors import MinikubeError
-from .._runtime import Runtime, strict_plugins
-from ..registry import Catalog, DriverInfo, current_platform
+from ..registry import DriverInfo, Registry, current_platform
+from ..registry._registry import strict_plugins
 from . import _ui
-from ._health import check_concurrently
 
 
 def _row(info: DriverInfo) -> dict[str, Any]:
     status = "ok"
     if info.conflict:
         status = "conflict"
+    elif info.invalid:
+        status = "broken"
     elif not info.api_compatible:
         status = "incompatible"
     return {
@@ -33,42 +34,48 @@ def _row(info: DriverInfo) -> dict[str, Any]:
         "status": status,
         "conflict": list(info.conflict),
         "shadowed": list(info.shadowed),
+        "capabilities": info.capabilities.to_dict(),
+        "reasons": [{"id": r.id, "exit_code": r.exit_code, "fix": r.fix, "doc": r.doc} for r in info.reasons],
         "problems": list(info.problems),
-        "error": None,  # set when the driver is broken (quarantined)
-        "fix": None,
-        "health": None,  # the status check's State, with --health
+        "error": f'driver "{info.name}" from {info.distribution} {info.version}: {info.invalid}' if info.invalid else None,
+        "fix": info.fix if info.invalid else None,  # set when the driver is broken (quarantined)
+        "health": None,  # the status check's Health, with --health
     }
 
 
-def _health(rt: Runtime, rows: list[dict[str, Any]]) -> None:
+def _health(reg: Registry, rows: list[dict[str, Any]]) -> None:
     defs = {}
     for row in rows:
         if row["status"] != "ok" or row["supported"] is False:
             row["health"] = None
+            if row["supported"] is False and row["status"] == "ok":
+                row["status"] = "not applicable"
             continue
         try:
-            loaded = rt.load(row["name"])
+            d = reg.load(row["name"])
         except MinikubeError as e:
             if strict_plugins():
                 raise
             row.update(status="broken", error=e.message, fix=e.fix, health=None)
             continue
-        d = loaded.definition
         row.update(type="builtin" if d.builtin else "external", priority=d.priority.label,
-                   default=d.default, supported=d.supported(), platforms=list(d.platforms))
+                   default=d.default, supported=d.supported(), platforms=list(d.platforms),
+                   capabilities=d.capabilities.to_dict())
         if d.supported():
             defs[d.name] = d
-    states = check_concurrently(list(defs.values()))
+        else:
+            row["status"] = "not applicable"
+    states = reg.health(list(defs.values()))
     for row in rows:
         if row["name"] in states:
             row["health"] = states[row["name"]].to_dict()
 
 
 def run_list(output: str, health: bool, refresh: bool) -> None:
-    catalog = Catalog(refresh=refresh)
-    rows = [_row(catalog.drivers[n]) for n in catalog.names()]
+    reg = Registry(refresh=refresh)
+    rows = [_row(reg.info(n)) for n in reg.names()]
     if health:
-        _health(Runtime(catalog), rows)
+        _health(reg, rows)
     if output == "json":
         _ui.out(json.dumps(rows, indent=2))
         return
@@ -95,6 +102,12 @@ def _health_text(h: dict[str, Any]) -> str:
         f" -- fix: {h['fix']}" if h["fix"] else "")
 
 
+def _capabilities_text(caps: dict[str, Any]) -> str:
+    words = [f"mounts ({', '.join(caps['mounts'])})"] if caps["mounts"] else []
+    words += [k for k in ("multinode", "parallel", "needs_root") if caps[k]]
+    return ", ".join(words) or "(none)"
+
+
 def _notes(r: dict[str, Any]) -> list[str]:
     notes = []
     if r["status"] == "conflict":
@@ -112,18 +125,18 @@ def _notes(r: dict[str, Any]) -> list[str]:
 
 
 def run_info(name: str, output: str) -> None:
-    rt = Runtime()
-    info = rt.info(name)
+    reg = Registry()
+    info = reg.info(name)
     row = _row(info)
-    _health(rt, [row])
+    _health(reg, [row])
     if row.get("status") == "broken":
         raise MinikubeError(row["error"], reason_id="DRV_PLUGIN_BROKEN", fix=row["fix"])
-    rt.catalog.check_usable(info)
+    info.check_usable()
     flags: list[dict[str, Any]] = []
     if row.get("supported") is not False:
         from ._flags import describe, driver_flags
 
-        flags = describe(driver_flags(rt, info.name))
+        flags = describe(driver_flags(reg, info.name))
     row["flags"] = flags
     if output == "json":
         _ui.out(json.dumps(row, indent=2))
@@ -131,6 +144,9 @@ def run_info(name: str, output: str) -> None:
     for k in ("name", "aliases", "distribution", "version", "type", "priority", "default", "platforms",
               "supported", "api", "status"):
         _ui.out(f"{k + ':':<14} {row[k]}")
+    _ui.out(f"{'capabilities:':<14} {_capabilities_text(row['capabilities'])}")
+    for r in row["reasons"]:
+        _ui.out(f"{'reason:':<14} {r['id']} (exit {r['exit_code']})" + (f": {r['fix']}" if r["fix"] else ""))
     if row.get("health"):
         _ui.out(f"{'health:':<14} {_health_text(row['health'])}")
     for note in _notes(row):

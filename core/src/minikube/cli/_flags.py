@@ -11,8 +11,8 @@ import difflib
 from typing import Any
 
 from .._errors import ConfigError, MinikubeError, UsageError
-from .._runtime import Runtime
 from ..machine import BoolFlag, Flag, IntFlag, StringFlag, StringSliceFlag
+from ..registry import Registry
 
 #: libmachine passes these to every driver's set_config_from_flags (BaseDriver reads them).
 SWARM_DEFAULTS: dict[str, Any] = {"swarm-master": False, "swarm-host": "", "swarm-discovery": ""}
@@ -21,9 +21,10 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 
 
-def driver_flags(rt: Runtime, name: str) -> list[Flag]:
-    """The driver's create flags, asked from the driver itself."""
-    driver = rt.new_driver(name)
+def driver_flags(reg: Registry, name: str) -> list[Flag]:
+    """The driver's create flags, asked from the driver itself (a short-lived driver: for help,
+    ``drivers info`` and ``config set``; ``start`` asks the driver it keeps)."""
+    driver = reg.new_driver(name)
     try:
         return list(driver.get_create_flags())
     finally:

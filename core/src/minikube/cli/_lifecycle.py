@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
 from typing import Any
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
-from .._runtime import Runtime
 from ..config import list_profiles, load_profile
 from ..machine import HostStore, Machines, State
+from ..registry import Registry
 from . import _ui
 from ._settings import profile_name
 
@@ -34,7 +33,7 @@ def _not_found(name: str) -> MachineNotFoundError:
 
 def _existing(profile: str | None) -> tuple[str, Machines]:
     name = profile_name(profile)
-    machines = Runtime().machines()
+    machines = Registry().machines()
     log.info("profile %s in %s", name, machines.store.home)
     if not machines.exists(name):
         raise _not_found(name)
@@ -74,6 +73,8 @@ def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
     for name in names:
         _delete_one(name)
     if purge:
+        import shutil
+
         home = localpath.minikube_home()
         for entry in HOME_ENTRIES:
             path = home / entry
@@ -89,8 +90,8 @@ def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
 
 
 def _delete_one(name: str) -> None:
-    rt = Runtime()
-    machines = rt.machines()
+    reg = Registry()
+    machines = reg.machines()
     store = machines.store
     pdir = localpath.profile_dir(name)
     if not store.machine_dir(name).exists() and not pdir.exists():
@@ -99,15 +100,17 @@ def _delete_one(name: str) -> None:
     _ui.info(f'* Deleting "{name}" ...')
     try:
         with _ui.spinner(f'Deleting "{name}" ...'):
-            _remove_machine(rt, machines, name)
+            _remove_machine(reg, machines, name)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while deleting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube delete -p {name}") from None
+    import shutil
+
     shutil.rmtree(pdir, ignore_errors=True)
     _ui.info(f'* Removed all traces of the "{name}" cluster.')
 
 
-def _remove_machine(rt: Runtime, machines: Machines, name: str) -> None:
+def _remove_machine(reg: Registry, machines: Machines, name: str) -> None:
     try:
         machines.delete(name)
         return
@@ -121,9 +124,7 @@ def _remove_machine(rt: Runtime, machines: Machines, name: str) -> None:
     driver = None
     try:
         cfg = load_profile(name)
-        raw = rt.driver_config(cfg.driver, cfg, None)
-        driver = rt.new_driver(cfg.driver)
-        driver.set_config_raw(raw)
+        driver = reg.configure(cfg.driver, cfg, cfg.driver_options)
     except MinikubeError as e2:
         _ui.warn(f"could not rebuild the driver to remove the VM: {e2.message}")
         driver = None
@@ -164,6 +165,8 @@ def run_ip(profile: str | None) -> None:
 def run_ssh(profile: str | None, command: list[str]) -> None:
     name, machines = _existing(profile)
     host, port, user, key = machines.ssh_target(name)
+    import shutil
+
     ssh = shutil.which("ssh")
     if ssh is None:
         raise MinikubeError("ssh not found", reason_id="MK_FAILURE",
@@ -180,19 +183,28 @@ def run_ssh(profile: str | None, command: list[str]) -> None:
 
 # --- profile list ------------------------------------------------------------------------------
 
+def _profile_row(machines: Machines, name: str) -> dict[str, Any]:
+    """One profile's row; what cannot be read is an invalid profile with its error."""
+    try:
+        cfg = load_profile(name)
+        state = str(machines.status(name)) or "Nonexistent" if machines.exists(name) else "Nonexistent"
+        return {"Name": name, "Status": state, "Driver": cfg.driver, "Config": json.loads(cfg.to_json())}
+    except MinikubeError as e:
+        return {"Name": name, "Error": e.message}
+
+
 def run_profile_list(output: str) -> None:
-    rt = Runtime()
-    machines = rt.machines()
-    valid: list[dict[str, Any]] = []
-    invalid: list[dict[str, Any]] = []
-    for name in sorted(set(list_profiles()) | set(machines.store.list())):
-        try:
-            cfg = load_profile(name)
-            state = str(machines.status(name)) or "Nonexistent" if machines.exists(name) else "Nonexistent"
-            valid.append({"Name": name, "Status": state, "Driver": cfg.driver,
-                          "Config": json.loads(cfg.to_json())})
-        except MinikubeError as e:
-            invalid.append({"Name": name, "Error": e.message})
+    from concurrent.futures import ThreadPoolExecutor
+
+    reg = Registry()
+    machines = reg.machines()
+    names = sorted(set(list_profiles()) | set(machines.store.list()))
+    reg.names()  # the catalog, read once before the threads share it
+    # Each machine's state is asked at once: an external driver's plugin start dominates.
+    with ThreadPoolExecutor(max_workers=max(1, min(32, len(names)))) as pool:
+        rows = list(pool.map(lambda n: _profile_row(machines, n), names))
+    valid = [r for r in rows if "Error" not in r]
+    invalid = [r for r in rows if "Error" in r]
     if output == "json":
         _ui.out(json.dumps({"invalid": invalid, "valid": valid}))
         return

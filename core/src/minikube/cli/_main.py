@@ -1,15 +1,12 @@
 """The typer app: every command's options, with bodies in sibling modules imported on use.
 
-So ``minikube --help``, ``status`` and ``ip`` import no driver but the one they act on, and
-shell completion (typer's) of driver and profile names reads names only.  Every error a user
+So ``minikube --help`` imports no driver, and shell completion (typer's) of driver and profile names reads names only.  Every error a user
 can cause ends as one ``Exiting due to <ID>: <message>`` line with minikube's exit code: usage
 errors from click included, tracebacks never (``-v 2`` shows one for an internal error).
 """
 
 from __future__ import annotations
 
-import enum
-import os
 import sys
 from typing import Annotated
 
@@ -18,6 +15,7 @@ import typer
 from .._errors import MinikubeError, UsageError
 from .._version import __version__
 from ._config import keys_help
+from ._options import OUTPUT, PROFILE, OutputFormat
 
 app = typer.Typer(
     name="minikube",
@@ -42,9 +40,9 @@ app.add_typer(config_app, name="config")
 
 def _complete_drivers(incomplete: str) -> list[str]:
     """Names and aliases from the discovery index: no driver is imported."""
-    from ..registry import Catalog
+    from ..registry import Registry
 
-    return [n for n in Catalog().all_names() if n.startswith(incomplete)]
+    return [n for n in Registry().all_names() if n.startswith(incomplete)]
 
 
 def _complete_profiles(incomplete: str) -> list[str]:
@@ -54,16 +52,9 @@ def _complete_profiles(incomplete: str) -> list[str]:
 
 
 Profile = Annotated[str | None, typer.Option(
-    "--profile", "-p", help="The profile (cluster) name [env MINIKUBE_PROFILE; config: profile].",
+    *PROFILE, help="The profile (cluster) name [env MINIKUBE_PROFILE; config: profile].",
     autocompletion=_complete_profiles, show_default="minikube")]
-class OutputFormat(str, enum.Enum):
-    """``-o``: people read text; scripts read JSON (shapes documented in the README)."""
-
-    text = "text"
-    json = "json"
-
-
-Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.")]
+Output = Annotated[OutputFormat, typer.Option(*OUTPUT, help="Output format.")]
 
 
 def _version_cb(value: bool) -> None:
@@ -229,60 +220,8 @@ def config_view(output: Output = OutputFormat.text) -> None:
     run_view(output.value)
 
 
-# --- the console script ------------------------------------------------------------------------
-
-def split_global_flags(args: list[str]) -> tuple[list[str], int, bool]:
-    """Take ``-v N``/``--v=N``/``-vN`` and ``--alsologtostderr`` from anywhere before ``--``,
-    as minikube's persistent flags, so ``minikube start --alsologtostderr`` works too."""
-    rest: list[str] = []
-    verbosity, also = 0, False
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            rest.extend(args[i:])
-            break
-        if a == "--alsologtostderr" or a.startswith("--alsologtostderr="):
-            also = a.partition("=")[2].lower() not in ("false", "0", "no")
-        elif a in ("-v", "--v") or a.startswith(("--v=", "-v=")) or (a.startswith("-v") and a[2:].isdigit()):
-            if a in ("-v", "--v"):
-                i += 1
-                value = args[i] if i < len(args) else ""
-            else:
-                value = a.split("=", 1)[1] if "=" in a else a[2:]
-            if not value.isdigit():
-                raise UsageError(f"invalid value {value!r} for -v: use a whole number (0, 1 or 2)")
-            verbosity = int(value)
-        else:
-            rest.append(a)
-        i += 1
-    return rest, verbosity, also
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry: plugin server mode first, then the CLI with minikube's errors."""
-    if os.environ.get("MACHINE_PLUGIN_TOKEN") and os.environ.get("MACHINE_PLUGIN_DRIVER_NAME"):
-        from ._serve import serve_builtin
-
-        serve_builtin()  # does not return when launched as a plugin
-    from . import _typer_compat, _ui
-
-    _typer_compat.install()  # plain str/int/Enum parameters without importing pydantic
-    try:
-        args, verbosity, also = split_global_flags(list(sys.argv[1:] if argv is None else argv))
-    except MinikubeError as e:
-        raise SystemExit(_ui.report(e)) from None
-    _ui.setup_logging(verbosity, also)
-    raise SystemExit(run(args))
-
-
-def _interrupted() -> int:
-    from ._ui import report
-
-    sys.stderr.write("\n")
-    return report(MinikubeError("interrupted (Ctrl-C)", reason_id="MK_INTERRUPTED",
-                                fix="Run the same command again; `minikube delete` removes a half-made machine."))
-
+# --- running the app ---------------------------------------------------------------------------
+# (the console script itself is ``_entry.main``: it runs ``status`` and ``ip`` without typer)
 
 def _click_errors() -> tuple[type[Exception], type[Exception], type[Exception] | None]:
     """click's UsageError, ClickException and NoArgsIsHelpError, from the click typer uses
@@ -296,15 +235,15 @@ def _click_errors() -> tuple[type[Exception], type[Exception], type[Exception] |
 
 def run(args: list[str]) -> int:
     """Run the app without click's standalone mode, so every error is reported minikube's way."""
-    from . import _ui
+    from . import _typer_compat, _ui
+    from ._report import interrupted, report_exception
 
+    _typer_compat.install()  # plain str/int/Enum parameters without importing pydantic
     click_usage, click_exception, no_args = _click_errors()
     try:
         rv = app(args=args, prog_name="minikube", standalone_mode=False)
-    except MinikubeError as e:
-        return _ui.report(e)
-    except (typer.Abort, KeyboardInterrupt):
-        return _interrupted()
+    except typer.Abort:
+        return interrupted()
     except click_exception as e:
         ctx = getattr(e, "ctx", None)
         if no_args is not None and isinstance(e, no_args) and ctx is not None:
@@ -315,27 +254,10 @@ def run(args: list[str]) -> int:
             where = ctx.command_path if ctx is not None else "minikube"
             return _ui.report(UsageError(message, fix=f"See: {where} --help"))
         return _ui.report(MinikubeError(message))
-    except OSError as e:
-        return _ui.report(_os_error(e))
     except Exception as e:  # noqa: BLE001 - a bug must still end in one clear line
-        import logging
-
-        logging.getLogger("minikube.cli").debug("internal error", exc_info=True)  # -v 2 shows where
-        return _ui.report(MinikubeError(f"internal error: {type(e).__name__}: {e}", reason_id="MK_FAILURE",
-                                        fix="Run again with -v 2 to see where, and report it"))
+        return report_exception(e)
+    except KeyboardInterrupt:
+        return interrupted()
     if rv == 130:  # typer turns Ctrl-C outside our own handlers into Exit(130)
-        return _interrupted()
+        return interrupted()
     return rv if isinstance(rv, int) else 0
-
-
-def _os_error(e: OSError) -> MinikubeError:
-    import errno
-
-    where = f": {e.filename}" if e.filename else ""
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return MinikubeError(f"{e.strerror}{where}", reason_id="HOST_HOME_PERMISSION",
-                             fix="Check the ownership and permissions of $MINIKUBE_HOME (default ~/.minikube)")
-    if e.errno == errno.ENOSPC:
-        return MinikubeError(f"{e.strerror}{where}", reason_id="RSRC_INSUFFICIENT_STORAGE",
-                             fix="Free some disk space, then try again")
-    return MinikubeError(f"{e.strerror or e}{where}", reason_id="MK_FAILURE")

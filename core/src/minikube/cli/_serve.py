@@ -11,9 +11,9 @@ from ..machine import Driver
 
 def _load_builtin(name: str) -> Driver:
     from .._errors import MinikubeError
-    from .._runtime import Runtime
+    from ..registry import Registry
 
-    d = Runtime().load(name).definition
+    d = Registry().load(name)
     if d.init is None:
         raise MinikubeError(f'driver "{name}" is not builtin: run docker-machine-driver-{name} instead')
     return d.init()

@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import time
 from typing import Any
 
 import typer
 
 from .. import localpath
-from .._errors import HostNotRunningError, IPNotSetError, MinikubeError
-from .._runtime import Runtime
+from .._errors import MinikubeError
 from ..config import ClusterConfig, load_profile, save_profile
-from ..machine import Machines
+from ..machine import Driver, Machines
+from ..registry import Registry
 from . import _flags, _ui
 from ._select import choose
 from ._settings import Resolved, Settings
@@ -29,16 +28,14 @@ IP_TIMEOUT_S = 120.0
 
 def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> None:
     typer.echo(ctx.get_help())
-    rt = Runtime()
+    reg = Registry()
     if requested.value:
-        from ._select import load_supported
-
-        name = load_supported(rt, requested.value).definition.name
+        name = reg.load_supported(requested.value).name
         typer.echo(f"\nOptions of the {name} driver (flag, then env var, then [drivers.{name}] "
                    "in config.toml, then default):")
-        typer.echo(_flags.format_help(_flags.driver_flags(rt, name)))
+        typer.echo(_flags.format_help(_flags.driver_flags(reg, name)))
     else:
-        names = ", ".join(rt.catalog.names()) or "none installed"
+        names = ", ".join(reg.names()) or "none installed"
         typer.echo(f"\nEach driver has options of its own: minikube start --driver=NAME --help "
                    f"(drivers: {names})")
 
@@ -57,39 +54,45 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
               (("cpus", cpus), ("memory", memory), ("disk-size", disk_size), ("iso-url", iso_url))}
     for key in settings.unknown_keys():
         _ui.warn(f"unknown setting {key!r} in {settings.path} is ignored (see: minikube config --help)")
-    rt = Runtime()
-    machines = rt.machines()
+    reg = Registry()
+    machines = reg.machines()
     existing = machines.load(name).driver_name if machines.exists(name) else None
-    choice = choose(rt, profile=name, requested=requested, existing=existing, explain=explain, force=force)
+    choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
     dname = choice.name
     if existing is not None:
-        _restart(rt, machines, name, dname, ctx.args, wanted)
+        _restart(machines, name, dname, ctx.args, wanted)
         return
-    flags = _flags.driver_flags(rt, dname)
-    cli_values = _flags.parse_cli(list(ctx.args), flags, dname, CORE_OPTIONS)
-    values, sources = _flags.resolve(flags, cli_values, settings.driver_table(dname), str(settings.path),
-                                     dname, dict(os.environ))
-    for k in sorted(sources):
-        log.info("driver option %s=%r (from %s)", k, values[k], sources[k])
-    from ._iso import resolve_iso
+    machine_driver = reg.new_driver(dname)  # one driver (one plugin process) for the whole command
+    try:
+        flags = machine_driver.get_create_flags()
+        cli_values = _flags.parse_cli(list(ctx.args), flags, dname, CORE_OPTIONS)
+        values, sources = _flags.resolve(flags, cli_values, settings.driver_table(dname), str(settings.path),
+                                         dname, dict(os.environ))
+        for k in sorted(sources):
+            log.info("driver option %s=%r (from %s)", k, values[k], sources[k])
+        from ._iso import resolve_iso
 
-    iso = resolve_iso(wanted["iso-url"].value)
-    cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
-                            disk_size=wanted["disk-size"].value, minikube_iso=iso, driver_options=values,
-                            store_path=str(localpath.minikube_home()))
-    raw = rt.driver_config(dname, cluster, values)
-    _create(machines, cluster, raw)
+        iso = resolve_iso(wanted["iso-url"].value)
+        cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
+                                disk_size=wanted["disk-size"].value, minikube_iso=iso, driver_options=values,
+                                store_path=str(localpath.minikube_home()))
+        reg.configure(dname, cluster, values, machine_driver)
+        _create(machines, cluster, machine_driver)
+    finally:
+        machine_driver.close()
 
 
-def _create(machines: Machines, cluster: ClusterConfig, raw: bytes) -> None:
+def _create(machines: Machines, cluster: ClusterConfig, driver: Driver) -> None:
     name, dname = cluster.name, cluster.driver
     save_profile(cluster)
     _ui.info(f'* Creating {dname} machine "{name}" (CPUs={cluster.cpus}, Memory={cluster.memory}MB, '
              f"Disk={cluster.disk_size}MB) ...")
     try:
-        with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
-            machines.create(name, dname, raw)
-        ip = _wait_for_ip(machines, name)
+        with machines.creating(name, dname, driver) as s:
+            with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
+                s.create()
+            with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
+                ip = s.wait_for_ip(IP_TIMEOUT_S)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while creating "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Remove what was made with: minikube delete -p {name}") from None
@@ -102,19 +105,19 @@ def _create(machines: Machines, cluster: ClusterConfig, raw: bytes) -> None:
     _ui.info(f'* Done! "{name}" is running at {ip}.')
 
 
-def _restart(rt: Runtime, machines: Machines, name: str, dname: str, args: list[str],
-             wanted: dict[str, Resolved]) -> None:
-    if args:
-        flags = _flags.driver_flags(rt, dname)
-        _flags.parse_cli(list(args), flags, dname, CORE_OPTIONS)  # still a usage error when wrong
-        _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
-                 f"minikube delete -p {name}")
+def _restart(machines: Machines, name: str, dname: str, args: list[str], wanted: dict[str, Resolved]) -> None:
     _warn_unchangeable(name, wanted)
-    _ui.info(f'* Starting "{name}" with the {dname} driver ...')
     try:
-        with _ui.spinner(f'Starting "{name}" ...'):
-            machines.start(name)
-        ip = _wait_for_ip(machines, name)
+        with machines.session(name) as s:
+            if args:
+                _flags.parse_cli(list(args), s.driver.get_create_flags(), dname, CORE_OPTIONS)  # still a usage error
+                _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
+                         f"minikube delete -p {name}")
+            _ui.info(f'* Starting "{name}" with the {dname} driver ...')
+            with _ui.spinner(f'Starting "{name}" ...'):
+                s.start()
+            with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
+                ip = s.wait_for_ip(IP_TIMEOUT_S)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while starting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube start -p {name}") from None
@@ -134,21 +137,3 @@ def _warn_unchangeable(name: str, wanted: dict[str, Resolved]) -> None:
         if r.value != current[key]:
             _ui.warn(f'{r.source} is ignored: "{name}" exists with {key} {current[key]}. '
                      f"To change it, first run: minikube delete -p {name}")
-
-
-def _wait_for_ip(machines: Machines, name: str) -> str:
-    """Until the driver reports an IP (a DHCP lease takes a while); a stopped host is an error."""
-    deadline = time.monotonic() + IP_TIMEOUT_S
-    last: MinikubeError | None = None
-    with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
-        while time.monotonic() < deadline:
-            try:
-                return machines.ip(name)
-            except HostNotRunningError:
-                raise
-            except IPNotSetError as e:
-                last = e
-            time.sleep(1.0)
-    raise MinikubeError(f'"{name}" got no IP address within {IP_TIMEOUT_S:g}s'
-                        + (f": {last.message}" if last else ""), reason_id="GUEST_START",
-                        fix="Check the driver's network (minikube -v 2 start shows the driver's logs)")

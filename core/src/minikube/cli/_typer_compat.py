@@ -6,6 +6,12 @@ of ``minikube status`` or ``minikube ip``.  Our parameters are only ``str``, ``i
 str-valued ``Enum`` (optionally ``None``): this converts exactly those directly, with typer's own
 ``BadParameter`` errors, and leaves every other parameter, and older typers (which use click's
 types and need none of this), to typer.
+
+Why it stays although it reaches into typer's private hook: typer has no public way to turn that
+coercion off, and without this ``drivers list`` and ``profile list`` pay pydantic's import on every
+call.  It is defensive: it patches only when the hook has the exact shape it knows, and otherwise
+leaves typer alone (then everything still works, only slower); ``status`` and ``ip`` do not need it
+(they run without typer, ``_fast``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,26 @@
 """Machine operations (libmachine's API): create, start, stop, kill, delete, status, ip.
 
-The driver is made by a factory (``driver_name -> empty Driver``) so this layer does not
-depend on the registry: builtin drivers come from their def's ``init``, external ones are
-plugin clients.  Every operation holds the machine's lock and saves the driver's config back.
+A command works on a machine through one :class:`MachineSession`: the machine's lock, its host
+config and **one** driver for the whole command, so an external driver's plugin process is
+launched once however many steps the command takes (create, the wait for Running, the IP wait).
+The driver is made by a factory (``driver_name -> empty Driver``) so this layer does not depend on
+the registry.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from .._errors import DriverError, HostNotRunningError, MachineNotFoundError, MinikubeError
+from .._errors import (
+    DriverError,
+    HostNotRunningError,
+    IPNotSetError,
+    MachineNotFoundError,
+    MinikubeError,
+)
 from ._driver import Driver, State
 from ._poll import wait_for
 from ._store import Host, HostStore, default_host_options
@@ -30,6 +38,127 @@ def _driver_failure(op: str, e: Exception, reason_id: str) -> MinikubeError:
                        reason_id=reason_id)
 
 
+@contextmanager
+def _step(op: str, reason_id: str) -> Iterator[None]:
+    """One driver call: a driver's own error stays as it is, anything else becomes one line."""
+    try:
+        yield
+    except (KeyboardInterrupt, MinikubeError):
+        raise
+    except Exception as e:
+        raise _driver_failure(op, e, reason_id) from e
+
+
+class MachineSession:
+    """One machine for one command: its host config and one configured driver (and, unless the
+    session is read-only, the machine's lock, with the driver's config saved back at the end)."""
+
+    def __init__(self, machines: Machines, host: Host, driver: Driver, *, writable: bool = True) -> None:
+        self.machines = machines
+        self.host = host
+        self.driver = driver
+        self.writable = writable
+
+    @property
+    def name(self) -> str:
+        return self.host.name
+
+    def save(self) -> None:
+        self.host.driver_raw = self.driver.get_config_raw()
+        self.machines.store.save(self.host)
+
+    def save_quietly(self) -> None:
+        try:
+            self.save()
+        except Exception as e:  # noqa: BLE001 - the operation's own error matters more
+            log.debug("could not save %s: %s", self.name, e)
+
+    # -- operations --------------------------------------------------------------------------
+
+    def create(self, *, wait_timeout: float = 300.0) -> None:
+        """pre_create_check -> save -> create -> save -> wait until Running."""
+        with _step("pre-create check", "GUEST_PROVISION"):
+            self.driver.pre_create_check()
+        self.save()  # from here on, `minikube delete` can clean up
+        try:
+            with _step("create", "GUEST_PROVISION"):
+                self.driver.create()
+                self.save()
+                wait_for(lambda: self.driver.get_state() == State.RUNNING, timeout=wait_timeout,
+                         interval=1.0, what=f'"{self.name}" to be Running')
+        finally:
+            self.save_quietly()
+
+    def state(self) -> State:
+        with _step("status", "GUEST_STATUS"):
+            return self.driver.get_state()
+
+    def start(self) -> None:
+        with _step("start", "GUEST_START"):
+            if self.driver.get_state() != State.RUNNING:
+                self.driver.start()
+
+    def stop(self) -> None:
+        with _step("stop", "GUEST_STOP"):
+            if self.driver.get_state() not in (State.STOPPED, State.NONE):
+                self.driver.stop()
+
+    def kill(self) -> None:
+        with _step("kill", "GUEST_STOP"):
+            self.driver.kill()
+
+    def _running(self) -> None:
+        if self.driver.get_state() != State.RUNNING:
+            raise HostNotRunningError(f'Host "{self.name}" is not running')
+
+    def ip(self) -> str:
+        with _step("ip", "GUEST_STATUS"):
+            self._running()
+            return self.driver.get_ip()
+
+    def wait_for_ip(self, timeout: float) -> str:
+        """Until the driver reports an IP (a DHCP lease takes a while); a stopped host is an error."""
+        last: list[IPNotSetError] = []
+
+        def ready() -> str | None:
+            self._running()
+            try:
+                return self.driver.get_ip()
+            except IPNotSetError as e:
+                last[:] = [e]
+                return None
+
+        with _step("ip", "GUEST_STATUS"):
+            try:
+                return wait_for(ready, timeout=timeout, interval=1.0, what=f'"{self.name}" to get an IP address')
+            except HostNotRunningError:
+                raise
+            except DriverError as e:
+                if not e.message.startswith("timed out"):
+                    raise
+                raise DriverError(f'"{self.name}" got no IP address within {timeout:g}s'
+                                  + (f": {last[0].message}" if last else ""), reason_id="GUEST_START",
+                                  fix="Check the driver's network (minikube -v 2 start shows the driver's logs)"
+                                  ) from None
+
+    def ssh_target(self) -> tuple[str, int, str, str]:
+        """(hostname, port, user, key path) for ``minikube ssh``."""
+        with _step("ssh", "GUEST_STATUS"):
+            self._running()
+            d = self.driver
+            return d.get_ssh_hostname(), d.get_ssh_port(), d.get_ssh_username(), d.get_ssh_key_path()
+
+    def remove(self) -> None:
+        """Remove the VM through the driver, then the machine's files."""
+        try:
+            with _step("delete", "GUEST_DELETE"):
+                self.driver.remove()
+        except MachineNotFoundError:
+            pass
+        self.writable = False  # nothing to save back: the machine is gone
+        self.machines.store.remove(self.name)
+
+
 class Machines:
     """The machines in one store, driven through a driver factory."""
 
@@ -37,133 +166,93 @@ class Machines:
         self.new_driver = new_driver
         self.store = store or HostStore()
 
-    # -- helpers -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _driver(self, host: Host) -> Iterator[Driver]:
-        driver = self.new_driver(host.driver_name)
-        try:
-            driver.set_config_raw(host.driver_raw)
-            yield driver
-        finally:
-            driver.close()
-
-    def _save(self, host: Host, driver: Driver) -> None:
-        host.driver_raw = driver.get_config_raw()
-        self.store.save(host)
-
-    def _run(self, name: str, op: str, reason_id: str,
-             fn: Callable[[Host, Driver], object]) -> object:
-        with self.store.lock(name):
-            host = self.store.load(name)
-            with self._driver(host) as driver:
-                try:
-                    return fn(host, driver)
-                except (KeyboardInterrupt, MinikubeError):
-                    raise
-                except Exception as e:
-                    raise _driver_failure(op, e, reason_id) from e
-                finally:
-                    self._save_quietly(host, driver)
-
-    def _save_quietly(self, host: Host, driver: Driver) -> None:
-        try:
-            self._save(host, driver)
-        except Exception as e:  # noqa: BLE001 - the operation's own error matters more
-            log.debug("could not save %s: %s", host.name, e)
-
-    # -- operations --------------------------------------------------------------------------
-
     def exists(self, name: str) -> bool:
         return self.store.exists(name)
 
     def load(self, name: str) -> Host:
         return self.store.load(name)
 
-    def create(self, name: str, driver_name: str, raw_config: bytes, *,
-               wait_timeout: float = 300.0) -> Host:
-        """pre_create_check -> save -> create -> save -> wait until Running."""
-        with self.store.lock(name):
-            host = Host(name=name, driver_name=driver_name, driver_raw=raw_config,
-                        host_options=default_host_options(self.store.machine_dir(name)))
-            with self._driver(host) as driver:
-                try:
-                    driver.pre_create_check()
-                except (KeyboardInterrupt, MinikubeError):
-                    raise
-                except Exception as e:
-                    raise _driver_failure("pre-create check", e, "GUEST_PROVISION") from e
-                self._save(host, driver)  # from here on, `minikube delete` can clean up
-                try:
-                    driver.create()
-                    self._save(host, driver)
-                    wait_for(lambda: driver.get_state() == State.RUNNING, timeout=wait_timeout,
-                             interval=1.0, what=f'"{name}" to be Running')
-                except (KeyboardInterrupt, MinikubeError):
-                    raise
-                except Exception as e:
-                    raise _driver_failure("create", e, "GUEST_PROVISION") from e
-                finally:
-                    self._save_quietly(host, driver)
-            return host
-
-    def start(self, name: str) -> None:
-        def op(host: Host, driver: Driver) -> None:
-            if driver.get_state() != State.RUNNING:
-                driver.start()
-        self._run(name, "start", "GUEST_START", op)
-
-    def stop(self, name: str) -> None:
-        def op(host: Host, driver: Driver) -> None:
-            if driver.get_state() not in (State.STOPPED, State.NONE):
-                driver.stop()
-        self._run(name, "stop", "GUEST_STOP", op)
-
-    def kill(self, name: str) -> None:
-        self._run(name, "kill", "GUEST_STOP", lambda h, d: d.kill())
-
-    def status(self, name: str) -> State:
-        state = self._run(name, "status", "GUEST_STATUS", lambda h, d: d.get_state())
-        assert isinstance(state, State)
-        return state
-
-    def ip(self, name: str) -> str:
-        def op(host: Host, driver: Driver) -> str:
-            if driver.get_state() != State.RUNNING:
-                raise HostNotRunningError(f'Host "{name}" is not running')
-            return driver.get_ip()
-        return str(self._run(name, "ip", "GUEST_STATUS", op))
-
-    def ssh_target(self, name: str) -> tuple[str, int, str, str]:
-        """(hostname, port, user, key path) for ``minikube ssh``."""
-        def op(host: Host, driver: Driver) -> tuple[str, int, str, str]:
-            if driver.get_state() != State.RUNNING:
-                raise HostNotRunningError(f'Host "{name}" is not running')
-            return (driver.get_ssh_hostname(), driver.get_ssh_port(),
-                    driver.get_ssh_username(), driver.get_ssh_key_path())
-        return self._run(name, "ssh", "GUEST_STATUS", op)  # type: ignore[return-value]
-
-    def delete(self, name: str, *, driver: Driver | None = None) -> None:
-        """Remove the VM through its driver, then the machine's files.
-
-        ``driver`` lets a caller that could not load the saved config (a corrupt file) pass a
-        driver rebuilt from the cluster settings, so the VM is still removed.
-        """
-        with self.store.lock(name):
-            try:
-                if driver is None:
-                    host = self.store.load(name)
-                    with self._driver(host) as d:
-                        d.remove()
-                else:
-                    driver.remove()
-            except MachineNotFoundError:
-                pass
-            except (KeyboardInterrupt, MinikubeError):
-                raise
-            except Exception as e:
-                raise _driver_failure("delete", e, "GUEST_DELETE") from e
-            self.store.remove(name)
-
     def machine_dir(self, name: str) -> Path:
         return self.store.machine_dir(name)
+
+    @contextmanager
+    def session(self, name: str, *, lock: bool = True, driver: Driver | None = None) -> Iterator[MachineSession]:
+        """An existing machine for the length of a command.
+
+        ``lock=False`` is a read-only session (status, ip): it waits for no other command and
+        saves nothing.  ``driver`` lets a caller that could not load the saved config (a corrupt
+        file) pass a driver rebuilt from the cluster settings; the caller owns that one.
+        """
+        with self.store.lock(name) if lock else nullcontext():
+            host = self.store.load(name) if driver is None else self._host_or_stub(name, driver)
+            own = driver is None
+            drv = self.new_driver(host.driver_name) if own else driver
+            assert drv is not None
+            s: MachineSession | None = None
+            try:
+                if own:
+                    drv.set_config_raw(host.driver_raw)
+                s = MachineSession(self, host, drv, writable=lock)
+                yield s
+            finally:
+                if s is not None and s.writable:
+                    s.save_quietly()
+                if own:
+                    drv.close()
+
+    def _host_or_stub(self, name: str, driver: Driver) -> Host:
+        try:
+            return self.store.load(name)
+        except MinikubeError:
+            return Host(name=name, driver_name=driver.driver_name(), driver_raw=driver.get_config_raw(),
+                        host_options=default_host_options(self.store.machine_dir(name)))
+
+    @contextmanager
+    def creating(self, name: str, driver_name: str, driver: Driver) -> Iterator[MachineSession]:
+        """A machine about to be made with a configured ``driver`` (the caller owns it): the lock
+        is held for the whole command, so the wait for an IP shares the driver that created it."""
+        with self.store.lock(name):
+            host = Host(name=name, driver_name=driver_name, driver_raw=driver.get_config_raw(),
+                        host_options=default_host_options(self.store.machine_dir(name)))
+            yield MachineSession(self, host, driver)
+
+    # -- one-call conveniences (each its own session) ------------------------------------------
+
+    def create(self, name: str, driver_name: str, raw_config: bytes, *, wait_timeout: float = 300.0) -> Host:
+        driver = self.new_driver(driver_name)
+        try:
+            driver.set_config_raw(raw_config)
+            with self.creating(name, driver_name, driver) as s:
+                s.create(wait_timeout=wait_timeout)
+                return s.host
+        finally:
+            driver.close()
+
+    def start(self, name: str) -> None:
+        with self.session(name) as s:
+            s.start()
+
+    def stop(self, name: str) -> None:
+        with self.session(name) as s:
+            s.stop()
+
+    def kill(self, name: str) -> None:
+        with self.session(name) as s:
+            s.kill()
+
+    def status(self, name: str) -> State:
+        with self.session(name, lock=False) as s:
+            return s.state()
+
+    def ip(self, name: str) -> str:
+        with self.session(name, lock=False) as s:
+            return s.ip()
+
+    def ssh_target(self, name: str) -> tuple[str, int, str, str]:
+        with self.session(name, lock=False) as s:
+            return s.ssh_target()
+
+    def delete(self, name: str, *, driver: Driver | None = None) -> None:
+        """Remove the VM through its driver, then the machine's files."""
+        with self.session(name, driver=driver) as s:
+            s.remove()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,6 +101,8 @@ class HostStore:
         write_atomic(self.config_path(host.name), host.to_json(), mode=0o600)
 
     def remove(self, name: str) -> None:
+        import shutil
+
         shutil.rmtree(self.machine_dir(name), ignore_errors=True)
 
     @contextmanager

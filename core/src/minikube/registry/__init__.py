@@ -1,51 +1,51 @@
-"""The driver registry: DriverDef, priorities, health, and discovery of installed drivers."""
+"""The driver registry: DriverDef, its declaration, capabilities, health, and the one Registry.
 
-from ._discovery import (
-    GROUP,
-    METADATA_FILE,
-    PLUGIN_PREFIX,
-    Catalog,
-    DriverInfo,
-    EntryRecord,
-    load_def,
-    load_index,
-    not_found,
-    path_plugins,
-)
-from ._registry import (
-    HEALTH_TIMEOUT,
-    DriverState,
-    Registry,
-    Suggestion,
-    check_all,
-    check_health,
-    rank,
-    suggest,
-)
-from ._types import DriverDef, Priority, State, current_platform, supports
+``State`` and ``DriverState`` are driver API 1.0's names for ``Health`` and ``DriverHealth``:
+deprecated, and still working.
+"""
+
+import warnings
+from typing import Any
+
+from ._catalog import Catalog, DriverInfo
+from ._declaration import METADATA_FILE, Declaration
+from ._health import HEALTH_TIMEOUT, DriverHealth, Suggestion, check_all, health_timeout, rank, suggest
+from ._index import GROUP, PLUGIN_PREFIX
+from ._registry import Registry, require
+from ._types import MOUNT_KINDS, Capabilities, DriverDef, Health, Priority, current_platform, supports
 
 __all__ = [
     "GROUP",
     "HEALTH_TIMEOUT",
     "METADATA_FILE",
+    "MOUNT_KINDS",
     "PLUGIN_PREFIX",
+    "Capabilities",
     "Catalog",
+    "Declaration",
     "DriverDef",
+    "DriverHealth",
     "DriverInfo",
-    "DriverState",
-    "EntryRecord",
+    "Health",
     "Priority",
     "Registry",
-    "State",
     "Suggestion",
     "check_all",
-    "check_health",
     "current_platform",
-    "load_def",
-    "load_index",
-    "not_found",
-    "path_plugins",
+    "health_timeout",
     "rank",
+    "require",
     "suggest",
     "supports",
 ]
+
+_DEPRECATED = {"State": Health, "DriverState": DriverHealth}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        new = _DEPRECATED[name]
+        warnings.warn(f"minikube.registry.{name} is deprecated: use minikube.registry.{new.__name__}",
+                      DeprecationWarning, stacklevel=2)
+        return new
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ nothing heavy, and names its driver class so it loads while the first call is an
 
 from typing import TYPE_CHECKING
 
-from ..._lazy import lazy_attributes as _lazy_attributes
+from ..._lazy import lazy_package as _lazy_package
 from ._proto import API_VERSION, BANNER
 from ._server import DriverService, run, serve, serve_builtin_from_env
 
@@ -27,18 +27,6 @@ if TYPE_CHECKING:  # the client half (subprocess, weakref...) loads on first use
     from ._client import PluginDriver  # process never needs it, and starts faster without
     from ._process import find_plugin_binary, plugin_version
 
-_LAZY = {"PluginDriver": "._client", "find_plugin_binary": "._process", "plugin_version": "._process"}
-
-__all__ = [
-    "API_VERSION",
-    "BANNER",
-    "DriverService",
-    "PluginDriver",
-    "find_plugin_binary",
-    "plugin_version",
-    "run",
-    "serve",
-    "serve_builtin_from_env",
-]
-
-__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY, __all__)
+__all__, __getattr__, __dir__ = _lazy_package(
+    __name__, {"._client": "PluginDriver", "._process": "find_plugin_binary plugin_version"},
+    eager=("API_VERSION", "BANNER", "DriverService", "run", "serve", "serve_builtin_from_env"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -50,7 +51,13 @@ def _driver_error(message: str) -> MinikubeError:
         return MachineNotFoundError(message)
     if message.startswith("rpc: "):
         return PluginError(message)
+    found = _REASON.search(message)
+    if found:  # a driver's own reason ID, carried by our plugin server
+        return DriverError(message[:found.start()], reason_id=found.group(1))
     return DriverError(message)
+
+
+_REASON = re.compile(r" \(reason ([A-Z][A-Z0-9_]*[A-Z0-9])\)$")
 
 
 def _dial(address: str, deadline: float) -> tuple[socket.socket, bytes]:

@@ -55,12 +55,20 @@ _CALLS: dict[str, tuple[str, GoType | None]] = {
 }
 
 
+#: Errors cross libmachine's wire as text only.  A driver error with a reason ID of its own ends in
+#: this (a Go client shows it as part of the message); minikube's client takes it off again.
+REASON_SUFFIX = " (reason {})"
+
+
 def _error_text(method: str, e: BaseException) -> str:
     """What crosses the wire for a driver exception; Go's Create turns panics into errors."""
     from ..._errors import MinikubeError
 
     if isinstance(e, MinikubeError):
-        return e.message or type(e).__name__
+        text = e.message or type(e).__name__
+        if e.reason_id != type(e).default_reason:  # the driver's own reason: the client restores it
+            text += REASON_SUFFIX.format(e.reason_id)
+        return text
     text = str(e) or type(e).__name__
     log().debug("%s raised %s", method, type(e).__name__, exc_info=e)
     if method == "Create":

@@ -1,0 +1,44 @@
+"""Every error a command can end with, as one ``Exiting due to <ID>: <message>`` line and its
+exit code: the typer app and the fast path both end here, so an error reads the same whichever
+ran the command (``-v 2`` shows a traceback for an internal error, nothing else does)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sys
+
+from .._errors import MinikubeError
+from . import _ui
+
+
+def interrupted() -> int:
+    sys.stderr.write("\n")
+    return _ui.report(MinikubeError("interrupted (Ctrl-C)", reason_id="MK_INTERRUPTED",
+                                    fix="Run the same command again; `minikube delete` removes a half-made machine."))
+
+
+def os_error(e: OSError) -> MinikubeError:
+    where = f": {e.filename}" if e.filename else ""
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return MinikubeError(f"{e.strerror}{where}", reason_id="HOST_HOME_PERMISSION",
+                             fix="Check the ownership and permissions of $MINIKUBE_HOME (default ~/.minikube)")
+    if e.errno == errno.ENOSPC:
+        return MinikubeError(f"{e.strerror}{where}", reason_id="RSRC_INSUFFICIENT_STORAGE",
+                             fix="Free some disk space, then try again")
+    return MinikubeError(f"{e.strerror or e}{where}", reason_id="MK_FAILURE")
+
+
+def report_exception(e: BaseException) -> int:
+    """The exit code for ``e``, after printing it minikube's way."""
+    if isinstance(e, MinikubeError):
+        return _ui.report(e)
+    if isinstance(e, KeyboardInterrupt):
+        return interrupted()
+    if isinstance(e, OSError):
+        return _ui.report(os_error(e))
+    if not isinstance(e, Exception):
+        raise e
+    logging.getLogger("minikube.cli").debug("internal error", exc_info=e)  # -v 2 shows where
+    return _ui.report(MinikubeError(f"internal error: {type(e).__name__}: {e}", reason_id="MK_FAILURE",
+                                    fix="Run again with -v 2 to see where, and report it"))
