@@ -37,3 +37,6 @@ def mk_home(tmp_path: Path) -> Path:
 
 
 os.environ.setdefault("MINIKUBE_LOCK_TIMEOUT", "120")
+
+#: drivers written for driver API 1.0, with their own tests: test_compat.py runs those in a venv
+collect_ignore = ["compat"]

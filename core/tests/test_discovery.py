@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from _support import DISTS, Minikube, assert_one_line_error
+from minikube import DRIVER_API_VERSION
 
 IMPORT_PROBE = """
 import sys
@@ -93,7 +95,7 @@ def test_incompatible_api_is_refused_without_import(zoo: Minikube) -> None:
     p = zoo("start", "--driver", "future", "-p", "f1")
     line = assert_one_line_error(p, "DRV_INCOMPATIBLE_API", 56)
     # The module raises at import: had it been imported, the error would be DRV_PLUGIN_BROKEN.
-    assert "minikube-driver-future 1.0.0" in line and ">=2.0,<3" in line and "API 1.0" in line
+    assert "minikube-driver-future 1.0.0" in line and ">=2.0,<3" in line and f"API {DRIVER_API_VERSION}" in line
     assert "pip install -U minikube" in p.stderr
     assert not (zoo.home / "machines" / "f1").exists()
 
@@ -160,3 +162,38 @@ def test_unknown_driver_gets_did_you_mean_and_pip_hint(plain: Minikube) -> None:
     line = assert_one_line_error(p, "DRV_NOT_FOUND", 55)
     assert "Did you mean: fake" in line
     assert "pip install minikube-driver-fak" in p.stderr
+
+
+@pytest.fixture(scope="module")
+def declared(make_venv, tmp_path_factory) -> Minikube:
+    v = make_venv("fake", "badcaps", "clash")
+    return Minikube(v, tmp_path_factory.mktemp("declared") / "home")
+
+
+@pytest.mark.parametrize("name, words", [
+    ("badcaps", "unknown capability 'teleport'"),
+    ("clash", "reason ID 'GUEST_NOT_FOUND' clashes with one of minikube's own"),
+])
+def test_an_invalid_declaration_is_quarantined_in_one_line(declared: Minikube, name: str, words: str) -> None:
+    rows = declared.drivers()
+    assert rows[name]["status"] == "broken" and words in rows[name]["error"], rows[name]
+    assert "\n" not in rows[name]["error"] and "pip install --force-reinstall" in rows[name]["fix"]
+    assert rows["fake"]["status"] == "ok"
+    text = declared.ok("drivers", "list").stdout
+    assert f"broken (quarantined): {rows[name]['error']}" in text
+    line = assert_one_line_error(declared("start", "--driver", name, "-p", f"q-{name}"), "DRV_PLUGIN_BROKEN", 58)
+    assert words in line
+    assert not (declared.home / "machines" / f"q-{name}").exists()
+    # Every other driver keeps working: auto-selection skips the quarantined ones.
+    p = declared.ok("start", "-p", f"ok-{name}")
+    assert "Automatically selected the fake driver" in p.stderr + p.stdout
+    declared.ok("delete", "-p", f"ok-{name}")
+
+
+def test_listings_show_capabilities_and_reasons(declared: Minikube) -> None:
+    rows = declared.drivers()
+    assert rows["fake"]["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False}
+    info = json.loads(declared.ok("drivers", "info", "fake", "-o", "json").stdout)
+    assert info["capabilities"]["parallel"] is True
+    text = declared.ok("drivers", "info", "fake").stdout
+    assert re.search(r"^capabilities:\s+parallel$", text, re.M), text

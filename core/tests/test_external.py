@@ -40,3 +40,27 @@ def test_cluster_settings_travel_as_the_standard_flags(mk: Minikube) -> None:
 def test_missing_plugin_binary_is_named(mk: Minikube) -> None:
     p = mk("start", "--driver", "nosuchbinary", "-p", "ext2")
     assert_one_line_error(p, "DRV_NOT_FOUND", 55)
+
+
+def test_each_command_launches_the_plugin_once(mk: Minikube, tmp_path) -> None:
+    """One driver per command: create, the wait for Running and the IP wait share one plugin process."""
+    real = mk.venv.bin / "docker-machine-driver-barefake"  # type: ignore[union-attr]
+    wrap = tmp_path / "bin"
+    wrap.mkdir()
+    log = tmp_path / "launches.log"
+    (wrap / real.name).write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n')
+    (wrap / real.name).chmod(0o755)
+    env = {"PATH": f"{wrap}:{mk.venv.env()['PATH']}"}  # type: ignore[union-attr]
+
+    def launches(*args: str) -> int:
+        log.write_text("")
+        p = mk(*args, env=env)
+        assert p.returncode in (0, 7), (args, p.stderr)
+        return len([line for line in log.read_text().splitlines() if line != "version"])
+
+    assert launches("start", "--driver", "barefake", "-p", "once", "--barefake-label", "x") == 1
+    assert launches("status", "-p", "once") == 1
+    assert launches("ip", "-p", "once") == 1
+    assert launches("stop", "-p", "once") == 1
+    assert launches("start", "-p", "once") == 1  # an existing machine: start and the IP wait
+    assert launches("delete", "-p", "once") == 1

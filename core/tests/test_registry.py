@@ -8,9 +8,9 @@ import pytest
 from minikube import DriverConflictError
 from minikube.registry import (
     DriverDef,
+    Health,
     Priority,
     Registry,
-    State,
     check_all,
     current_platform,
     suggest,
@@ -27,12 +27,12 @@ def test_priority_values_are_minikubes() -> None:
 
 
 def test_state_has_every_field() -> None:
-    assert list(State().to_dict()) == ["installed", "healthy", "running", "needs_improvement", "error",
+    assert list(Health().to_dict()) == ["installed", "healthy", "running", "needs_improvement", "error",
                                        "reason", "fix", "doc", "version"]
 
 
 def test_register_get_by_alias_and_unknown_is_none() -> None:
-    r = Registry()
+    r = Registry(discover=False)
     kvm = DriverDef("kvm2", aliases=("kvm",))
     r.register(kvm)
     assert r.get("kvm2") is kvm and r.get("kvm") is kvm and r.get("nope") is None
@@ -42,7 +42,7 @@ def test_register_get_by_alias_and_unknown_is_none() -> None:
 @pytest.mark.parametrize("other", [DriverDef("kvm2"), DriverDef("kvm"), DriverDef("y", aliases=("kvm",)),
                                    DriverDef("z", aliases=("kvm2",))])
 def test_registering_a_name_or_alias_twice_names_both(other: DriverDef) -> None:
-    r = Registry()
+    r = Registry(discover=False)
     r.register(DriverDef("kvm2", aliases=("kvm",)))
     with pytest.raises(DriverConflictError) as e:
         r.register(other)
@@ -56,15 +56,15 @@ def test_platforms() -> None:
     assert current_platform().count("/") == 1
 
 
-def _healthy(**kw: object) -> State:
-    return State(installed=True, healthy=True, **kw)  # type: ignore[arg-type]
+def _healthy(**kw: object) -> Health:
+    return Health(installed=True, healthy=True, **kw)  # type: ignore[arg-type]
 
 
 def test_available_sorts_by_effective_priority_then_name_and_times_out() -> None:
-    r = Registry()
+    r = Registry(discover=False)
     r.register(DriverDef("b", status=_healthy, priority=Priority.DEFAULT, default=True))
     r.register(DriverDef("a", status=_healthy, priority=Priority.DEFAULT, default=True))
-    r.register(DriverDef("sick", status=lambda: State(installed=True, error="bad"), priority=Priority.PREFERRED))
+    r.register(DriverDef("sick", status=lambda: Health(installed=True, error="bad"), priority=Priority.PREFERRED))
     r.register(DriverDef("boom", status=lambda: 1 / 0, priority=Priority.HIGHLY_PREFERRED))  # type: ignore[arg-type,return-value]
     r.register(DriverDef("slow", status=lambda: (time.sleep(5), _healthy())[1], priority=Priority.PREFERRED))
     r.register(DriverDef("mac", status=_healthy, priority=Priority.PREFERRED, platforms=("darwin/amd64",)))
@@ -75,14 +75,14 @@ def test_available_sorts_by_effective_priority_then_name_and_times_out() -> None
     by = {o.name: o for o in out}
     assert by["sick"].priority == Priority.UNHEALTHY
     # A check that raises is that driver's error (PROVIDER_X_ERROR), not "not installed".
-    assert "ZeroDivisionError" in by["boom"].state.error and by["boom"].state.installed
-    assert by["boom"].state.running and not by["boom"].state.healthy
-    assert "timed out" in by["slow"].state.error and not by["slow"].state.installed
+    assert "ZeroDivisionError" in by["boom"].health.error and by["boom"].health.installed
+    assert by["boom"].health.running and not by["boom"].health.healthy
+    assert "timed out" in by["slow"].health.error and not by["slow"].health.installed
 
 
 def test_ties_break_on_the_drivers_own_priority_then_name() -> None:
-    r = Registry()
-    sick = State(installed=True, error="x")
+    r = Registry(discover=False)
+    sick = Health(installed=True, error="x")
     r.register(DriverDef("zz", status=lambda: sick, priority=Priority.PREFERRED))
     r.register(DriverDef("aa", status=lambda: sick, priority=Priority.FALLBACK))
     r.register(DriverDef("ab", status=lambda: sick, priority=Priority.FALLBACK))
@@ -90,12 +90,12 @@ def test_ties_break_on_the_drivers_own_priority_then_name() -> None:
 
 
 def test_suggest_picks_and_classifies_like_minikube() -> None:
-    r = Registry()
+    r = Registry(discover=False)
     r.register(DriverDef("best", status=_healthy, priority=Priority.PREFERRED, default=True))
     r.register(DriverDef("alt", status=_healthy, priority=Priority.FALLBACK, default=True))
-    r.register(DriverDef("sick", status=lambda: State(installed=True, error="broken", fix="fix it",
+    r.register(DriverDef("sick", status=lambda: Health(installed=True, error="broken", fix="fix it",
                                                       doc="http://d"), priority=Priority.PREFERRED))
-    r.register(DriverDef("gone", status=lambda: State(error="no binary"), priority=Priority.DEFAULT))
+    r.register(DriverDef("gone", status=lambda: Health(error="no binary"), priority=Priority.DEFAULT))
     r.register(DriverDef("meh", status=_healthy, priority=Priority.DISCOURAGED, default=True))
     s = suggest(r.available(plat="linux/amd64"))
     assert s.pick is not None and s.pick.name == "best"
@@ -103,7 +103,7 @@ def test_suggest_picks_and_classifies_like_minikube() -> None:
     assert rej["sick"].rejection == "Not healthy: broken" and rej["sick"].suggestion == "fix it <http://d>"
     assert rej["gone"].rejection == "Not installed: no binary"
     assert {o.name: o.rejection for o in s.alternates} == {"alt": "best is preferred", "meh": "best is preferred"}
-    none = suggest(Registry().available())
+    none = suggest(Registry(discover=False).available())
     assert none.pick is None
 
 
@@ -112,3 +112,58 @@ def test_check_all_runs_concurrently() -> None:
     t = time.monotonic()
     states = check_all(defs, timeout=5)
     assert time.monotonic() - t < 2 and all(s.healthy for s in states.values())
+
+
+def test_state_and_driver_state_are_deprecated_aliases() -> None:
+    import minikube
+    import minikube.registry as registry
+
+    with pytest.warns(DeprecationWarning, match="Health"):
+        assert registry.State is Health
+    with pytest.warns(DeprecationWarning, match="DriverHealth"):
+        assert registry.DriverState is registry.DriverHealth
+    with pytest.warns(DeprecationWarning):
+        assert minikube.State is Health
+    assert "State" not in registry.__all__ and "State" not in minikube.__all__
+
+
+@pytest.mark.parametrize("caps, wanted, words", [
+    ({}, {"multinode": "--nodes 2"}, "does not support more than one node (--nodes 2)"),
+    ({"mounts": ("virtiofs",)}, {"mounts": "9p"}, "does not support 9p shared folders"),
+    ({}, {"mounts": True}, "does not support shared folders"),
+    ({}, {"parallel": True}, "does not support creating machines in parallel"),
+])
+def test_a_flag_that_needs_a_missing_capability_is_a_usage_error(caps: dict, wanted: dict, words: str) -> None:
+    from minikube import UsageError
+    from minikube.registry import Capabilities, require
+
+    with pytest.raises(UsageError) as e:
+        require("kvm2", Capabilities(**caps), **wanted)
+    assert words in e.value.message and "kvm2" in e.value.message and e.value.exit_code == 14
+
+
+def test_what_a_driver_declares_passes_the_capability_rule() -> None:
+    from minikube.registry import Capabilities, require
+
+    require("q", Capabilities(mounts=("9p", "virtiofs"), multinode=True), multinode="--nodes 3", mounts="9p")
+    require("q", Capabilities(), multinode=None, mounts="")  # nothing asked: nothing needed
+
+
+@pytest.mark.parametrize("table, words", [
+    ({"capabilities": {"teleport": True}}, "unknown capability 'teleport'"),
+    ({"capabilities": {"multinode": "yes"}}, "'multinode' must be true or false"),
+    ({"capabilities": {"mounts": ["nfs"]}}, "unknown kind(s) 'nfs'"),
+    ({"capabilities": {"mounts": "9p"}}, "must be a list of mount kinds"),
+    ({"reasons": {"MK_USAGE": {"exit_code": 14}}}, "clashes with one of minikube's own"),
+    ({"reasons": {"PROVIDER_FOO_NOT_FOUND": {"exit_code": 65}}}, "clashes with one of minikube's own"),
+    ({"reasons": {"PR_FOO_X": {"exit_code": 999}}}, "exit_code must be a whole number"),
+    ({"reasons": {"pr_lower": {"exit_code": 1}}}, "upper-case"),
+    ({"priority": "Greatest"}, "unknown priority"),
+    ({"aliases": "f"}, "aliases must be a list of strings"),
+])
+def test_a_malformed_declaration_is_refused_in_one_line(table: dict, words: str) -> None:
+    from minikube.registry._declaration import parse
+
+    with pytest.raises(ValueError) as e:
+        parse("foo", table)
+    assert words in str(e.value) and "\n" not in str(e.value)

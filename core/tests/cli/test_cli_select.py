@@ -16,7 +16,7 @@ from ._helpers import REPORT_IMPORTS, Mk, assert_error, imported_drivers
 @pytest.mark.parametrize(("driver", "reason", "code", "message"), [
     ("notinstalled", "PROVIDER_NOTINSTALLED_NOT_FOUND", 65,
      "The 'notinstalled' provider was not found: the notinstalled hypervisor was not found in PATH"),
-    ("unhealthy", "PR_KVM_USER_PERMISSION", 67, "cannot open /dev/unhealthy: permission denied"),
+    ("unhealthy", "PR_UNHEALTHY_PERMISSION", 67, "cannot open /dev/unhealthy: permission denied"),
     ("erroring", "PROVIDER_ERRORING_ERROR", 69, "the erroring service answered 500"),
     ("notrunning", "PROVIDER_NOTRUNNING_NOT_RUNNING", 63, "the notrunning daemon is not running"),
     ("obsolete", "PROVIDER_OBSOLETE_OBSOLETE", 66, "the obsolete driver was replaced by the fake driver"),
@@ -33,7 +33,7 @@ def test_each_health_state_has_its_reason_and_exit_code(mk: Mk, driver: str, rea
 
 
 def test_fix_and_documentation_lines_come_from_the_driver(mk: Mk) -> None:
-    err = assert_error(mk("start", "--driver", "unhealthy"), "PR_KVM_USER_PERMISSION", 67)
+    err = assert_error(mk("start", "--driver", "unhealthy"), "PR_UNHEALTHY_PERMISSION", 67)
     assert "* Suggestion: Add yourself to the unhealthy group" in err.splitlines()
     assert "* Documentation: https://example.invalid/unhealthy" in err.splitlines()
     err = assert_error(mk("start", "--driver", "darwinonly"), "DRV_UNSUPPORTED_OS", 56)
@@ -79,7 +79,7 @@ def test_verbosity_shows_driver_logs(mk: Mk) -> None:
     for flags in (["--alsologtostderr"], ["-v", "1"], ["--v=2"]):
         p = mk.ok("start", "--driver", "improvable", "-p", "loud", *flags)
         assert "minikube_driver_improvable] improvable: probing the hypervisor" in p.stderr, flags
-        assert "minikube.cli] health of improvable:" in p.stderr
+        assert "minikube.registry] health of improvable:" in p.stderr
 
 
 def test_auto_selection_picks_the_best_healthy_default_driver(mk: Mk) -> None:
@@ -184,7 +184,7 @@ def test_configured_driver_is_used_and_validated(mk: Mk) -> None:
 def test_drivers_list_health_reports_every_state(mk: Mk) -> None:
     rows = {r["name"]: r for r in mk.json("drivers", "list", "--health", "-o", "json")}
     assert rows["fake"]["health"]["healthy"] is True
-    assert rows["unhealthy"]["health"]["reason"] == "PR_KVM_USER_PERMISSION"
+    assert rows["unhealthy"]["health"]["reason"] == "PR_UNHEALTHY_PERMISSION"
     assert rows["unhealthy"]["health"]["fix"] == "Add yourself to the unhealthy group"
     assert rows["notrunning"]["health"]["running"] is False
     assert rows["slow"]["health"]["installed"] is False and "timed out" in rows["slow"]["health"]["error"]
@@ -193,4 +193,4 @@ def test_drivers_list_health_reports_every_state(mk: Mk) -> None:
     assert rows["darwinonly"]["supported"] is False and rows["darwinonly"]["health"] is None
     assert rows["improvable"]["aliases"] == ["better"] and rows["fake"]["type"] == "builtin"
     text = mk.ok("drivers", "list", "--health").stdout
-    assert "unhealthy: cannot open /dev/unhealthy: permission denied [PR_KVM_USER_PERMISSION]" in text
+    assert "unhealthy: cannot open /dev/unhealthy: permission denied [PR_UNHEALTHY_PERMISSION]" in text

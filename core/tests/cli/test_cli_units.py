@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import minikube.cli
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from minikube import UsageError
+from minikube.cli._entry import split_global_flags
 from minikube.cli._flags import parse_cli, resolve
 from minikube.cli._iso import cache_name, parse_url
-from minikube.cli._main import split_global_flags
 from minikube.cli._settings import KEYS, parse_count, parse_size_mb
 from minikube.machine import BoolFlag, IntFlag, StringFlag, StringSliceFlag
-
-
-def test_public_api_is_exactly_all() -> None:
-    assert minikube.cli.__all__ == ["app", "main"]
-    public = {n for n in vars(minikube.cli) if not n.startswith(("_", "@"))} - {"annotations"}
-    assert public == set(minikube.cli.__all__)
 
 
 @pytest.mark.parametrize(("text", "mb"), [("2048", 2048), ("2048mb", 2048), ("2g", 2048), ("2GB", 2048),

@@ -223,3 +223,19 @@ def test_a_driver_that_fails_to_import_still_answers(script: Callable[[str], str
     with PluginDriver.launch("lazy", executable=exe) as d:
         with pytest.raises(DriverError, match="cannot load the driver: ModuleNotFoundError: No module named"):
             d.driver_name()
+
+
+def test_a_drivers_own_reason_id_crosses_the_wire() -> None:
+    """Errors cross libmachine's protocol as text; a reason ID of the driver's own rides at its end
+    and comes back as the same reason on minikube's side (core reasons need no help)."""
+    from minikube import DriverError, HostNotRunningError
+    from minikube.machine.plugin._client import _driver_error
+    from minikube.machine.plugin._server import _error_text
+
+    text = _error_text("Create", DriverError("cannot write /x", reason_id="PR_FOO_MACHINE_DIR"))
+    assert text == "cannot write /x (reason PR_FOO_MACHINE_DIR)"
+    back = _driver_error(text)
+    assert (back.message, back.reason_id) == ("cannot write /x", "PR_FOO_MACHINE_DIR")
+    assert _error_text("Start", DriverError("plain failure")) == "plain failure"
+    assert isinstance(_driver_error(_error_text("GetIP", HostNotRunningError())), HostNotRunningError)
+    assert _driver_error("a Go driver said (reason: unknown)").reason_id == "GUEST_PROVISION"

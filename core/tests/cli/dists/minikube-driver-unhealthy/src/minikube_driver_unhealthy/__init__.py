@@ -1,4 +1,4 @@
-"""Test driver "unhealthy": installed and running but unhealthy, with minikube's reason PR_KVM_USER_PERMISSION (67)."""
+"""Test driver "unhealthy": installed and running but unhealthy, with its own declared reason PR_UNHEALTHY_PERMISSION (67)."""
 
 from dataclasses import replace
 
@@ -7,7 +7,7 @@ from minikube.testing import FAKE_DEF
 
 
 def status() -> State:
-    return State(installed=True, healthy=False, running=True, reason="PR_KVM_USER_PERMISSION",
+    return State(installed=True, healthy=False, running=True, reason="PR_UNHEALTHY_PERMISSION",
                  error="cannot open /dev/unhealthy: permission denied",
                  fix="Add yourself to the unhealthy group", doc="https://example.invalid/unhealthy")
 
