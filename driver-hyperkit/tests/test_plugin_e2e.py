@@ -92,15 +92,21 @@ def test_a_crash_at_start_crosses_the_wire_and_delete_still_cleans_up(venv: Venv
 
 
 def test_the_plugin_binary_reports_the_version_minikube_checks(venv: Venv) -> None:
-    from minikube._plugin_binary import check_plugin_binary
+    """The core's plugin-binary checks, with the reasons hyperkit declares for them."""
+    from minikube import DriverError
     from minikube.machine.plugin import plugin_version
+    from minikube.registry import Registry
+    from minikube.registry._driving import check_plugin_binary
 
+    info = Registry().info("hyperkit")
     exe = str(venv.bin / "docker-machine-driver-hyperkit")
     assert plugin_version(exe) == "1.11.0"
-    check_plugin_binary("hyperkit", exe, "1.11.0", setuid=True, platform="linux")
-    with pytest.raises(Exception, match="older than the minimum required"):
-        check_plugin_binary("hyperkit", exe, "1.12.0")
+    check_plugin_binary(info, exe, "1.11.0", needs_root=True, platform="linux")
+    with pytest.raises(DriverError, match="older than the minimum required") as old:
+        check_plugin_binary(info, exe, "1.12.0")
+    assert (old.value.reason_id, old.value.exit_code) == ("PR_HYPERKIT_OLD_PLUGIN", 66)
     if os.geteuid() == 0 and sys.platform.startswith("linux"):
         # on macOS a console script not owned by root with u+s is refused with the exact fix
-        with pytest.raises(Exception, match=r"sudo chown root:wheel .* && sudo chmod u\+s"):
-            check_plugin_binary("hyperkit", exe, "", setuid=True, platform="darwin")
+        with pytest.raises(DriverError, match=r"sudo chown root:wheel .* && sudo chmod u\+s") as root:
+            check_plugin_binary(info, exe, "", needs_root=True, platform="darwin")
+        assert (root.value.reason_id, root.value.exit_code) == ("PR_HYPERKIT_NOT_ROOT", 67)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import minikube_driver_hyperkit as pkg
 from minikube.registry import Priority
-from minikube_driver_hyperkit.definition import DRIVER
+from minikube.testing import public_names
+from minikube_driver_hyperkit.registration import DRIVER
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -16,14 +17,14 @@ else:  # pragma: no cover
 
 
 def test_all_is_exactly_the_public_names() -> None:
-    public = {n for n in dir(pkg) if not n.startswith("_")} - {"definition"}
-    assert set(pkg.__all__) - {"__version__"} == public
+    assert public_names(pkg) == set(pkg.__all__) - {"__version__"}
     assert len(pkg.__all__) == len(set(pkg.__all__))
 
 
 def test_external_setuid_def_matches_its_toml() -> None:
     assert DRIVER.name == "hyperkit" and DRIVER.init is None and not DRIVER.builtin
-    assert DRIVER.plugin_min_version == "1.11.0" and DRIVER.plugin_setuid
+    assert DRIVER.plugin_min_version == "1.11.0" and DRIVER.capabilities.needs_root
+    assert {r.id: r.exit_code for r in DRIVER.reasons} == {"PR_HYPERKIT_NOT_ROOT": 67, "PR_HYPERKIT_OLD_PLUGIN": 66}
     assert DRIVER.priority == Priority.DEPRECATED and DRIVER.platforms == ("darwin/amd64",)
     toml = tomllib.loads((Path(pkg.__file__).parent / "minikube-driver.toml").read_text())["drivers"]["hyperkit"]
     assert toml["builtin"] is False and toml["default"] is DRIVER.default

@@ -9,19 +9,17 @@ from pathlib import Path
 import minikube_driver_kvm2
 from minikube.config import tomllib
 from minikube.registry import Priority
-from minikube_driver_kvm2 import DRIVER, KVMDriver, create_config, health
+from minikube.testing import public_names
+from minikube_driver_kvm2 import DRIVER, KVMDriver, configure, registration, status
 
 PACKAGE = Path(minikube_driver_kvm2.__file__).parent
 
 
 def test_public_api_is_exactly_all() -> None:
-    public = {n for n in dir(minikube_driver_kvm2) if not n.startswith("_")} - {
-        "annotations"}
-    modules = {n for n in public if type(getattr(minikube_driver_kvm2, n)).__name__ == "module"}
-    assert public - modules == set(minikube_driver_kvm2.__all__) - {"__version__"}
+    assert public_names(minikube_driver_kvm2) == set(minikube_driver_kvm2.__all__) - {"__version__"}
     assert sorted(minikube_driver_kvm2.__all__) == [
-        "DRIVER", "KVMDriver", "VirtChoice", "__version__", "choose_virt_type", "cpu_has_hw_virt",
-        "create_config", "default_uri", "health", "machine_state"]
+        "DRIVER", "KVMDriver", "VirtChoice", "__version__", "choose_virt_type", "configure", "cpu_has_hw_virt",
+        "default_uri", "machine_state", "status"]
 
 
 def test_driver_def() -> None:
@@ -31,7 +29,7 @@ def test_driver_def() -> None:
     assert DRIVER.default is True
     assert DRIVER.priority is Priority.PREFERRED
     assert DRIVER.builtin and DRIVER.vm
-    assert DRIVER.config is create_config and DRIVER.status is health
+    assert DRIVER.config is configure and DRIVER.status is status
     assert isinstance(DRIVER.init(), KVMDriver)  # type: ignore[misc]
 
 
@@ -42,7 +40,25 @@ def test_metadata_file_matches_the_def() -> None:
     assert table["default"] is DRIVER.default
     assert Priority.parse(table["priority"]) is DRIVER.priority
     assert table["platforms"] == list(DRIVER.platforms)
-    assert table["api"] == ">=1.0,<2"
+    assert table["api"] == ">=1.1,<2"  # DriverDef.declared is driver API 1.1
+
+
+def test_a_def_states_its_facts_once_through_its_declaration() -> None:
+
+    d = registration.DRIVER
+    assert (d.name, d.aliases, d.priority, d.platforms, d.builtin) == (
+        "kvm2", ("kvm",), Priority.PREFERRED, ("linux/amd64",), True)
+    assert d.capabilities.parallel and not d.capabilities.multinode
+    assert {r.id for r in d.reasons} >= {"PR_KVM_NOT_RUNNING", "PR_KVM_URI"}
+    assert d.config is registration.configure and d.status is registration.status
+
+
+def test_declared_reasons_print_like_the_cores() -> None:
+    import minikube_driver_kvm2  # noqa: F401 - importing the driver declares its reasons
+    from minikube import DriverError
+
+    e = DriverError("libvirtd is down", reason_id="PR_KVM_NOT_RUNNING")
+    assert e.exit_code == 63 and "libvirtd -d" in e.fix
 
 
 def test_entry_point_is_the_def() -> None:
@@ -53,7 +69,7 @@ def test_entry_point_is_the_def() -> None:
 
 
 def test_importing_the_shim_and_checking_health_imports_no_libvirt() -> None:
-    code = ("import sys, minikube_driver_kvm2 as m; m.health(); "
+    code = ("import sys, minikube_driver_kvm2 as m; m.status(); "
             "print('libvirt' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -8,7 +8,7 @@ import json
 import pytest
 from minikube import ClusterConfig, UsageError
 from minikube.machine import BoolFlag, FlagValues, IntFlag, StringFlag
-from minikube_driver_kvm2 import KVMDriver, create_config
+from minikube_driver_kvm2 import KVMDriver, configure
 
 
 def cluster(**kw: object) -> ClusterConfig:
@@ -26,7 +26,7 @@ def spec_mac(name: str) -> str:
 
 def test_config_creator_maps_every_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LIBVIRT_DEFAULT_URI", raising=False)
-    d = create_config(cluster())
+    d = configure(cluster())
     assert (d.machine_name, d.store_path, d.memory, d.cpu, d.disk_size) == ("demo", "/tmp/mkhome", 3072, 3, 12345)
     assert d.boot2docker_url == "file:///isos/tiny.iso"
     assert d.network == "default"
@@ -43,16 +43,16 @@ def test_config_creator_maps_every_field(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_mac_derivation_is_a_stable_local_unicast_address() -> None:
-    mac = create_config(cluster(name="minikube")).private_mac
+    mac = configure(cluster(name="minikube")).private_mac
     assert mac == spec_mac("minikube")
     first = int(mac.split(":")[0], 16)
     assert first & 2 and not first & 1
-    assert create_config(cluster(name="other")).private_mac != mac
+    assert configure(cluster(name="other")).private_mac != mac
 
 
 def test_uri_default_follows_libvirt_default_uri(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIBVIRT_DEFAULT_URI", "qemu:///session")
-    assert create_config(cluster()).connection_uri == "qemu:///session"
+    assert configure(cluster()).connection_uri == "qemu:///session"
     flags = {f.name: f for f in KVMDriver().get_create_flags()}
     assert flags["kvm-qemu-uri"].value == "qemu:///session"  # type: ignore[union-attr]
 
@@ -65,8 +65,8 @@ def _defaults(d: KVMDriver) -> FlagValues:
 
 
 def test_flag_defaults_equal_the_config_creators_defaults() -> None:
-    plain = create_config(cluster())
-    flagged = create_config(cluster())
+    plain = configure(cluster())
+    flagged = configure(cluster())
     flagged.set_config_from_flags(_defaults(flagged))
     assert flagged.get_config_raw() == plain.get_config_raw()
 
@@ -82,7 +82,7 @@ def test_flags_are_declared_with_types_and_env_vars() -> None:
 
 
 def test_set_config_from_flags_sets_driver_options_only() -> None:
-    d = create_config(cluster())
+    d = configure(cluster())
     d.set_config_from_flags(FlagValues({
         "kvm-network": "other", "kvm-qemu-uri": "qemu:///session", "kvm-gpu": True, "kvm-hidden": "true",
         "kvm-numa-count": 2, "kvm-virt-type": "QEMU", "kvm-ip-timeout": 7,
@@ -93,9 +93,13 @@ def test_set_config_from_flags_sets_driver_options_only() -> None:
     assert (d.memory, d.cpu, d.disk_size) == (3072, 3, 12345)
 
 
-def test_config_creator_applies_the_cluster_driver_options() -> None:
-    d = create_config(cluster(driver_options={"kvm-network": "nat2", "kvm-virt-type": "kvm"}))
-    assert (d.network, d.virt_type) == ("nat2", "kvm")
+def test_the_core_applies_the_driver_options_once() -> None:
+    from minikube.registry import Registry
+
+    options = {"kvm-network": "nat2", "kvm-virt-type": "kvm"}
+    assert configure(cluster(driver_options=options)).network == "default"  # configure leaves them to the core
+    d = Registry().configure("kvm2", cluster(), options)
+    assert isinstance(d, KVMDriver) and (d.network, d.virt_type) == ("nat2", "kvm")
 
 
 @pytest.mark.parametrize("options, words", [
@@ -104,14 +108,14 @@ def test_config_creator_applies_the_cluster_driver_options() -> None:
     ({"kvm-ip-timeout": -1}, "--kvm-ip-timeout"),
 ])
 def test_bad_option_values_are_usage_errors(options: dict[str, object], words: str) -> None:
-    d = create_config(cluster())
+    d = configure(cluster())
     with pytest.raises(UsageError) as e:
         d.set_config_from_flags(FlagValues(options))
     assert words in e.value.message and e.value.reason.id == "MK_USAGE"
 
 
 def test_json_uses_go_names_and_round_trips() -> None:
-    d = create_config(cluster())
+    d = configure(cluster())
     doc = json.loads(d.get_config_raw())
     for key in ("Memory", "CPU", "Network", "PrivateNetwork", "DiskSize", "DiskPath", "Boot2DockerURL", "ISO",
                 "MAC", "PrivateMAC", "GPU", "Hidden", "ConnectionURI", "NUMANodeCount", "ExtraDisks",

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from minikube_driver_kvm2 import health
+from minikube_driver_kvm2 import status as health
 from minikube_driver_kvm2._host import Identity, choose_virt_type
 
 STUB = """#!/bin/sh

@@ -8,7 +8,8 @@ from pathlib import Path
 import minikube_driver_vmwarefusion as pkg
 from minikube import ClusterConfig
 from minikube.registry import Priority
-from minikube_driver_vmwarefusion.definition import DRIVER
+from minikube.testing import public_names
+from minikube_driver_vmwarefusion.registration import DRIVER
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,8 +18,7 @@ else:  # pragma: no cover
 
 
 def test_all_is_exactly_the_public_names() -> None:
-    public = {n for n in dir(pkg) if not n.startswith("_")} - {"definition"}
-    assert set(pkg.__all__) - {"__version__"} == public
+    assert public_names(pkg) == set(pkg.__all__) - {"__version__"}
     assert len(pkg.__all__) == len(set(pkg.__all__))
 
 

@@ -7,7 +7,7 @@ from ._iso import KERNEL_FILES, ISOError, extract_files
 from ._leases import DHCPEntry, Leases, find_ip, ip_from_leases_file, parse_leases, trim_mac
 from ._version import PLUGIN_VERSION, __version__
 from ._vmnet import mac_for_uuid, standin_mac_for_uuid
-from .definition import DRIVER, configure, status
+from .registration import DRIVER, configure, status
 
 __all__ = [
     "DRIVER",

@@ -1,8 +1,8 @@
-"""The driver's registration: what minikube reads to list, check and configure hyperkit.
+"""hyperkit's registration (minikube's ``registry/drvs/hyperkit``): ``configure`` and ``status``.
 
-hyperkit is an *external* driver (the seed: it "needs to run with elevated permissions"):
-the def has no ``init``; minikube starts the console script ``docker-machine-driver-hyperkit``,
-which must be at least version 1.11.0 and, on macOS, owned by root with the setuid bit.
+hyperkit is an *external* driver (it "needs to run with elevated permissions"): the def has no
+``init``; minikube starts the console script ``docker-machine-driver-hyperkit``.  The minimum
+plugin version, ``needs_root`` and the reasons for both are declared in ``minikube-driver.toml``.
 Importing this module imports no third-party library.
 """
 
@@ -12,11 +12,11 @@ import shutil
 import subprocess
 import uuid
 
-from minikube import ClusterConfig, DriverDef, Priority, State
+from minikube import ClusterConfig
+from minikube.registry import DriverDef, Health
 
 from ._driver import INSTALL_FIX, HyperkitDriver
 from ._hkversion import MINIMUM_VERSION, is_recent_enough, version_from_output
-from ._version import PLUGIN_VERSION
 
 DOC_URL = "https://minikube.sigs.k8s.io/docs/reference/drivers/hyperkit/"
 UPGRADE_FIX = "Run 'brew upgrade hyperkit'"
@@ -33,47 +33,35 @@ def configure(cfg: ClusterConfig) -> HyperkitDriver:
                           cpu=cfg.cpus, uuid=str(uuid.uuid4()), cmdline=KERNEL_CMDLINE + cfg.name)
 
 
-def status() -> State:
+def status() -> Health:
     """hyperkit on PATH, ``hyperkit -v`` within 2 s, and not older than 2019-02-01."""
     path = shutil.which("hyperkit")
     if path is None:
-        return State(error='exec: "hyperkit": executable file not found in $PATH', fix=INSTALL_FIX, doc=DOC_URL)
+        return Health(error='exec: "hyperkit": executable file not found in $PATH', fix=INSTALL_FIX, doc=DOC_URL)
     try:
         proc = subprocess.run([path, "-v"], capture_output=True, text=True, timeout=VERSION_TIMEOUT,
                               stdin=subprocess.DEVNULL, errors="replace")
     except subprocess.TimeoutExpired:
-        return State(installed=True, error=f"{path} -v did not answer within {VERSION_TIMEOUT:g}s",
+        return Health(installed=True, error=f"{path} -v did not answer within {VERSION_TIMEOUT:g}s",
                      fix=INSTALL_FIX, doc=DOC_URL)
     except OSError as e:
-        return State(installed=True, error=f"{path} -v failed: {e}", fix=INSTALL_FIX, doc=DOC_URL)
+        return Health(installed=True, error=f"{path} -v failed: {e}", fix=INSTALL_FIX, doc=DOC_URL)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
-        return State(installed=True, error=f"{path} -v failed:\n{output.strip()}", fix=INSTALL_FIX, doc=DOC_URL)
+        return Health(installed=True, error=f"{path} -v failed:\n{output.strip()}", fix=INSTALL_FIX, doc=DOC_URL)
     try:
         version = version_from_output(output)
         recent = is_recent_enough(version)
     except ValueError as e:
-        return State(installed=True, healthy=True, running=True, needs_improvement=True,
+        return Health(installed=True, healthy=True, running=True, needs_improvement=True,
                      fix=f"{UPGRADE_FIX} (hyperkit version check failed: {e})", doc=DOC_URL)
     if not recent:
         # minikube: healthy, with a warning that the version is older than recommended.
-        return State(installed=True, healthy=True, running=True, needs_improvement=True,
+        return Health(installed=True, healthy=True, running=True, needs_improvement=True,
                      fix=UPGRADE_FIX, doc=DOC_URL, version=version)
-    return State(installed=True, healthy=True, running=True, version=version)
+    return Health(installed=True, healthy=True, running=True, version=version)
 
 
-DRIVER = DriverDef(
-    name="hyperkit",
-    config=configure,
-    init=None,
-    status=status,
-    default=True,
-    priority=Priority.DEPRECATED,
-    platforms=("darwin/amd64",),
-    vm=True,
-    description="HyperKit (macOS): a VM per hyperkit process, networking through vmnet.framework",
-    plugin_min_version=PLUGIN_VERSION,
-    plugin_setuid=True,
-)
+DRIVER = DriverDef.declared(__package__ or "minikube_driver_hyperkit", config=configure, status=status)
 
 __all__ = ["DOC_URL", "DRIVER", "KERNEL_CMDLINE", "MINIMUM_VERSION", "UPGRADE_FIX", "configure", "status"]

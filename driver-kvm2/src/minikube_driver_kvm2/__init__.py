@@ -5,10 +5,9 @@ imports no libvirt; the driver imports it when it first talks to libvirtd.
 """
 
 from ._driver import KVMDriver, machine_state
-from ._health import health
 from ._host import VirtChoice, choose_virt_type, cpu_has_hw_virt, default_uri
-from ._shim import DRIVER, create_config
 from ._version import __version__
+from .registration import DRIVER, configure, status
 
 __all__ = [
     "DRIVER",
@@ -17,8 +16,8 @@ __all__ = [
     "__version__",
     "choose_virt_type",
     "cpu_has_hw_virt",
-    "create_config",
+    "configure",
     "default_uri",
-    "health",
     "machine_state",
+    "status",
 ]

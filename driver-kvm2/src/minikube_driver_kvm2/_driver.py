@@ -38,22 +38,10 @@ from minikube.machine import (
     IntFlag,
     State,
     StringFlag,
-    copy_boot_image,
-    generate_ssh_key,
     json_field,
-    mac_from_name,
     wait_for,
 )
 
-from ._disk import (
-    check_boot_image,
-    check_disk_size,
-    check_qemu_access,
-    iso_source,
-    write_boot_disk,
-    write_empty_disk,
-)
-from ._gpu import gpu_devices_xml
 from ._host import (
     DEV_KVM,
     VIRT_TYPES,
@@ -65,18 +53,6 @@ from ._host import (
     dev_kvm_problem,
 )
 from ._libvirt import libvirt_module, machine_state, open_connection, qemu_identity, qemu_run_as, start_error
-from ._network import (
-    activate,
-    current_ip,
-    ensure_private_network,
-    lease_expiry,
-    lookup_network,
-    named_network,
-    remove_private_network,
-    reserve,
-    wait_for_ip,
-)
-from ._xml import DomainSpec, domain_xml, read_domain
 
 log = logging.getLogger("minikube_driver_kvm2")
 
@@ -173,6 +149,8 @@ class KVMDriver(BaseDriver):
 
     def check_disk_size(self, image_bytes: int) -> None:
         """The disk must hold the boot2docker tar and be no smaller than the boot image."""
+        from ._disk import check_disk_size
+
         check_disk_size(self.disk_size, image_bytes)
 
     # --- paths ------------------------------------------------------------------------------
@@ -185,6 +163,8 @@ class KVMDriver(BaseDriver):
 
     def iso_source(self) -> Path:
         """The boot image to copy: Boot2DockerURL as a ``file://`` URL or a path."""
+        from ._disk import iso_source
+
         return iso_source(self.boot2docker_url)
 
     # --- libvirt ----------------------------------------------------------------------------
@@ -219,9 +199,13 @@ class KVMDriver(BaseDriver):
         return dom
 
     def _ensure_private_network(self, conn: Any) -> Any:
+        from ._network import ensure_private_network
+
         return ensure_private_network(conn, self.private_network)
 
     def _reserve(self, net: Any, mac: str, ip: str) -> None:
+        from ._network import reserve
+
         reserve(net, mac, ip, self.machine_name)
 
     def run_as(self, conn: Any) -> tuple[int, int] | None:
@@ -251,6 +235,11 @@ class KVMDriver(BaseDriver):
 
     def pre_create_check(self) -> None:
         """Everything that can be known before a file is written or a network made."""
+        from ._disk import check_boot_image, check_qemu_access
+        from ._gpu import gpu_devices_xml
+        from ._network import named_network
+        from ._xml import read_domain
+
         self.check_options()
         src = self.iso_source()
         check_boot_image(src)
@@ -279,6 +268,12 @@ class KVMDriver(BaseDriver):
             gpu_devices_xml()
 
     def create(self) -> None:
+        from minikube.machine import generate_ssh_key, mac_from_name
+
+        from ._gpu import gpu_devices_xml
+        from ._network import activate, named_network
+        from ._xml import DomainSpec, domain_xml, read_domain
+
         conn = self._connect()
         mdir = self.machine_dir()
         mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -309,6 +304,8 @@ class KVMDriver(BaseDriver):
     def write_disks(self, public_key: bytes) -> None:
         """The boot2docker disk (tar stream with the SSH key, then sparse up to DiskSize) and any
         extra disks (empty, sparse)."""
+        from ._disk import write_boot_disk, write_empty_disk
+
         mdir = self.machine_dir()
         self.disk_path = self.disk_path or str(mdir / f"{self.machine_name}.rawdisk")
         write_boot_disk(Path(self.disk_path), public_key, self.disk_size)
@@ -319,6 +316,8 @@ class KVMDriver(BaseDriver):
             self.extra_disk_paths.append(str(path))
 
     def _copy_iso(self) -> None:
+        from minikube.machine import copy_boot_image
+
         dst = self.machine_dir() / "boot2docker.iso"
         self.iso = str(dst)
         copy_boot_image(str(self.iso_source()), dst)
@@ -332,6 +331,8 @@ class KVMDriver(BaseDriver):
         return machine_state(dom.state()[0])
 
     def start(self) -> None:
+        from ._network import activate, lease_expiry, lookup_network, named_network, wait_for_ip
+
         lv = libvirt_module()
         conn = self._connect()
         dom = self._domain(conn)
@@ -355,6 +356,8 @@ class KVMDriver(BaseDriver):
         self._reserve(private, mac, self.ip_address)
 
     def _private_mac(self, dom: Any) -> str:
+        from ._xml import read_domain
+
         facts = read_domain(dom.XMLDesc(0))
         mac = facts.macs.get(self.private_network) or self.private_mac
         if not mac:
@@ -363,6 +366,8 @@ class KVMDriver(BaseDriver):
         return mac
 
     def get_ip(self) -> str:
+        from ._network import current_ip, lookup_network
+
         conn = self._connect()
         dom = self._domain(conn)
         net = lookup_network(conn, self.private_network)
@@ -421,6 +426,9 @@ class KVMDriver(BaseDriver):
 
         A missing domain is success: ``minikube delete`` after a failed or interrupted create.
         """
+        from ._network import remove_private_network
+        from ._xml import read_domain
+
         lv = libvirt_module()
         conn = self._connect()
         dom = self._lookup(conn)

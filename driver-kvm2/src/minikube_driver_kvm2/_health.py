@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 
-from minikube.registry import State, current_platform
+from minikube.registry import Health, current_platform
 
 from ._host import DEV_KVM, DOC, Identity, choose_virt_type, default_uri, dev_kvm_fix, dev_kvm_problem
 
@@ -24,36 +24,36 @@ _UNREACHABLE = ("Failed to connect socket", "Connection refused", "No such file 
 _BAD_URI = ("no connection driver available", "unexpected", "URI")
 
 
-def _failure(cmd: list[str], out: str, uri: str, fix: str) -> State:
+def _failure(cmd: list[str], out: str, uri: str, fix: str) -> Health:
     text = " ".join(out.split())
     if any(s in text for s in _UNREACHABLE):
-        return State(installed=True, running=False, error=f"libvirtd is not running at {uri}: {text}",
+        return Health(installed=True, running=False, error=f"libvirtd is not running at {uri}: {text}",
                      reason="PR_KVM_NOT_RUNNING", fix=NOT_RUNNING_FIX, doc=DOC)
     if "failed to connect to the hypervisor" in text and any(s in text for s in _BAD_URI):
-        return State(installed=True, running=True, error=f"LIBVIRT_DEFAULT_URI={uri} does not work: {text}",
+        return Health(installed=True, running=True, error=f"LIBVIRT_DEFAULT_URI={uri} does not work: {text}",
                      reason="PR_KVM_URI", fix="Fix or unset LIBVIRT_DEFAULT_URI (qemu:///system is the default)",
                      doc=DOC)
-    return State(installed=True, running=True, error=f"{' '.join(cmd)} failed:\n{out.strip()}", fix=fix, doc=DOC)
+    return Health(installed=True, running=True, error=f"{' '.join(cmd)} failed:\n{out.strip()}", fix=fix, doc=DOC)
 
 
-def health() -> State:
+def health() -> Health:
     plat = current_platform()
     if not plat.endswith("/amd64"):
-        return State(error=f"KVM is not supported on {plat.partition('/')[2]!r}, contributions are welcome!",
+        return Health(error=f"KVM is not supported on {plat.partition('/')[2]!r}, contributions are welcome!",
                      fix="you can try a different driver", doc=DOC)
     virsh = shutil.which("virsh")
     if virsh is None:
-        return State(error='exec: "virsh": executable file not found in $PATH', fix="Install libvirt", doc=DOC)
+        return Health(error='exec: "virsh": executable file not found in $PATH', fix="Install libvirt", doc=DOC)
     me = Identity.current()
     if me.uid != 0 and not any(name.startswith("libvirt") for name in me.group_names()):
-        return State(installed=True, running=True,
+        return Health(installed=True, running=True,
                      error="libvirt group membership check failed:\nuser is not a member of the appropriate libvirt group",
                      reason="PR_KVM_USER_PERMISSION",
                      fix="Check that libvirtd is properly installed and that you are a member of the appropriate "
                          "libvirt group (remember to relogin)", doc=DOC)
     problem = dev_kvm_problem(me)
     if problem:
-        return State(installed=True, running=True, error=f"{problem}: every libvirt call waits on it for 30 s or more",
+        return Health(installed=True, running=True, error=f"{problem}: every libvirt call waits on it for 30 s or more",
                      reason="PR_KVM_DEVICE_PERMISSION", fix=dev_kvm_fix(me), doc=DOC)
     uri = default_uri()
     env = {**os.environ, "LIBVIRT_DEFAULT_URI": uri}
@@ -69,12 +69,12 @@ def health() -> State:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                                   timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            return State(installed=True, running=True, error=f"{' '.join(cmd)} timed out",
+            return Health(installed=True, running=True, error=f"{' '.join(cmd)} timed out",
                          fix="Check that the libvirtd service is running and the socket is ready", doc=DOC)
         if proc.returncode != 0:
             return _failure(cmd, proc.stdout + proc.stderr, uri, fix)
     choice = choose_virt_type("auto", me)
     if choice.software:
-        return State(installed=True, healthy=True, running=True, needs_improvement=True,
+        return Health(installed=True, healthy=True, running=True, needs_improvement=True,
                      fix=f"{choice.fix} (now: {choice.why})", doc=DOC)
-    return State(installed=True, healthy=True, running=True)
+    return Health(installed=True, healthy=True, running=True)

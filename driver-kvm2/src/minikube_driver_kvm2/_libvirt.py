@@ -10,7 +10,6 @@ imported on first use, never at import time: listing and health checks stay chea
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from typing import Any
 
 from minikube import DriverError
@@ -68,6 +67,8 @@ def qemu_run_as(conn: Any, uri: str) -> tuple[int, int] | None:
     """The uid:gid QEMU is told to run as: ours, on a local system libvirtd with DAC labels."""
     if not is_local_system_uri(uri):
         return None
+    import xml.etree.ElementTree as ET
+
     models = {m.text for m in ET.fromstring(conn.getCapabilities()).findall("./host/secmodel/model")}
     return (os.geteuid(), os.getegid()) if "dac" in models else None
 

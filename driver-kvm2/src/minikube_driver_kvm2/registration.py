@@ -1,19 +1,22 @@
-"""The kvm2 DriverDef: what minikube imports to list, health-check, configure and create the driver.
+"""kvm2's registration (minikube's ``registry/drvs/kvm2/kvm2.go``): ``configure`` and ``status``.
 
-Importing this module imports no libvirt: the driver module imports it on first use.
+Its facts (names, priority, platforms, capabilities, reasons) are in ``minikube-driver.toml``;
+this module adds the callables.  Importing it imports no libvirt: the driver imports it on first use.
 """
 
 from __future__ import annotations
 
-from minikube import ClusterConfig, DriverDef, Priority, localpath
-from minikube.machine import FlagValues, mac_from_name
+from minikube import ClusterConfig, localpath
+from minikube.registry import DriverDef, Health
 
 from ._driver import KVMDriver, new_driver
-from ._health import health
+from ._host import default_uri
 
 
-def create_config(cc: ClusterConfig) -> KVMDriver:
-    """The driver config for a cluster (minikube's kvm2 ``configure``), its options applied."""
+def configure(cc: ClusterConfig) -> KVMDriver:
+    """The driver config for a cluster; the core applies the user's driver options to it once."""
+    from minikube.machine import mac_from_name
+
     d = KVMDriver(
         machine_name=cc.name,
         store_path=cc.store_path or str(localpath.minikube_home()),
@@ -24,22 +27,20 @@ def create_config(cc: ClusterConfig) -> KVMDriver:
         boot2docker_url=cc.minikube_iso,
         private_network=f"mk-{cc.name}",
         private_mac=mac_from_name(cc.name),
+        connection_uri=default_uri(),
     )
     d.disk_path = d.resolve_store_path(f"{cc.name}.rawdisk")
     d.iso = d.resolve_store_path("boot2docker.iso")
-    d.set_config_from_flags(FlagValues(cc.driver_options or {}))
     return d
 
 
-DRIVER = DriverDef(
-    name="kvm2",
-    config=create_config,
-    init=new_driver,
-    status=health,
-    aliases=("kvm",),
-    default=True,
-    priority=Priority.PREFERRED,
-    platforms=("linux/amd64",),
-    vm=True,
-    description="Linux KVM/QEMU virtual machines through libvirt",
-)
+def status() -> Health:
+    """The health check (``_health``, imported when asked: a command on an existing machine never needs it)."""
+    from ._health import health
+
+    return health()
+
+
+DRIVER = DriverDef.declared(__package__ or "minikube_driver_kvm2", config=configure, init=new_driver, status=status)
+
+__all__ = ["DRIVER", "configure", "status"]

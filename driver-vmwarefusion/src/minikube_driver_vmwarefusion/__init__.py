@@ -5,7 +5,7 @@ from ._driver import VMwareFusionDriver, dhcpd_conf_files, lease_files, mount_co
 from ._tools import FUSION_LIBRARY, find_tool, running_vmx_paths
 from ._version import __version__
 from ._vmx import VMXSettings, generated_mac, parse_vmx, render_vmx
-from .definition import DRIVER, configure, status
+from .registration import DRIVER, configure, status
 
 __all__ = [
     "DRIVER",

@@ -1,13 +1,14 @@
-"""The driver's registration, as the seed's ``createVMwareFusionHost`` shim does it.
+"""vmwarefusion's registration (minikube's ``registry/drvs/vmwarefusion``): ``configure`` and ``status``.
 
 vmwarefusion is a *builtin* driver: the def has ``init``, and the driver runs inside the
-minikube process.  Supported on darwin/amd64 only: the seed's build tag is darwin, and the
+minikube process; its facts are declared in ``minikube-driver.toml``.  Supported on darwin/amd64 only: the seed's build tag is darwin, and the
 boot ISO and ``guestOS = other3xlinux-64`` are x86-64, which Fusion on Apple silicon cannot run.
 """
 
 from __future__ import annotations
 
-from minikube import ClusterConfig, DriverDef, Priority, State
+from minikube import ClusterConfig
+from minikube.registry import DriverDef, Health
 
 from ._driver import ISO_FILENAME, VMwareFusionDriver
 from ._tools import FUSION_LIBRARY, INSTALL_FIX, find_tool
@@ -27,25 +28,16 @@ def configure(cfg: ClusterConfig) -> VMwareFusionDriver:
     return d
 
 
-def status() -> State:
+def status() -> Health:
     """Healthy when ``vmrun`` is on PATH or in the Fusion app bundle."""
     path = find_tool("vmrun")
     if path is None:
-        return State(error=f'vmrun path check: exec: "vmrun": executable file not found in $PATH or {FUSION_LIBRARY}',
+        return Health(error=f'vmrun path check: exec: "vmrun": executable file not found in $PATH or {FUSION_LIBRARY}',
                      fix=INSTALL_FIX, doc=DOC_URL)
-    return State(installed=True, healthy=True, running=True)
+    return Health(installed=True, healthy=True, running=True)
 
 
-DRIVER = DriverDef(
-    name="vmwarefusion",
-    config=configure,
-    init=VMwareFusionDriver,
-    status=status,
-    default=False,
-    priority=Priority.DEPRECATED,
-    platforms=("darwin/amd64",),
-    vm=True,
-    description="VMware Fusion (macOS): VMs driven with vmrun and vmware-vdiskmanager",
-)
+DRIVER = DriverDef.declared(__package__ or "minikube_driver_vmwarefusion", config=configure,
+                            init=VMwareFusionDriver, status=status)
 
 __all__ = ["DOC_URL", "DRIVER", "configure", "status"]
