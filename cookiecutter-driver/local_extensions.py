@@ -13,8 +13,8 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 #: Used when minikube is not importable where cookiecutter runs (e.g. cookiecutter from pipx).
-FALLBACK_CORE_VERSION = "0.1.0"
-FALLBACK_DRIVER_API = "1.0"
+FALLBACK_CORE_VERSION = "0.2.0"
+FALLBACK_DRIVER_API = "1.1"
 
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
@@ -52,7 +52,8 @@ def minikube_version() -> str:
 
 
 def driver_api_range() -> str:
-    """``>=1.0,<2`` for a core implementing driver API 1.x: the API's own compatibility promise."""
+    """``>=1.1,<2`` for a core implementing driver API 1.1: at least its minor, below the next major
+    (the API's own compatibility promise)."""
     try:
         from minikube import DRIVER_API_VERSION as api
     except ImportError:

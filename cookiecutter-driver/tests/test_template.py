@@ -21,8 +21,8 @@ from conftest import TEMPLATE
 from cookiecutter.exceptions import FailedHookException
 from minikube import DRIVER_API_VERSION, __version__
 from minikube.registry import Priority, current_platform, supports
-from minikube.testing import Venv
-from minikube.testing._checks import DRIVER_NAME_RE
+from minikube.testing import MinikubeCLI, Venv
+from minikube.testing._check_def import DRIVER_NAME_RE
 
 sys.path.insert(0, str(TEMPLATE))
 import local_extensions  # noqa: E402  (the template's Jinja helpers, as cookiecutter loads them)
@@ -51,24 +51,37 @@ def test_defaults_bake_a_complete_builtin_package(bake: Any) -> None:
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
     pkg = "src/minikube_driver_foo"
     assert files == {"LICENSE", "README.md", "pyproject.toml", "tests/test_conformance.py", "tests/test_driver.py",
-                     *(f"{pkg}/{f}" for f in ("__init__.py", "shim.py", "driver.py", "_machine.py",
+                     *(f"{pkg}/{f}" for f in ("__init__.py", "registration.py", "driver.py", "_machine.py",
                                                "minikube-driver.toml", "py.typed"))}
     import tomllib
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == "minikube-driver-foo"
-    assert pyproject["project"]["entry-points"]["minikube.drivers"] == {"foo": "minikube_driver_foo.shim:DRIVER"}
+    assert pyproject["project"]["entry-points"]["minikube.drivers"] == {"foo": "minikube_driver_foo.registration:DRIVER"}
     major = int(__version__.split(".")[0])
     assert pyproject["project"]["dependencies"] == [f"minikube>={__version__},<{major + 1}"]
     assert "scripts" not in pyproject["project"]
     assert pyproject["build-system"]["build-backend"] == "hatchling.build"
     declared = tomllib.loads((project / pkg / "minikube-driver.toml").read_text())["drivers"]["foo"]
     major, minor = DRIVER_API_VERSION.split(".")
+    reasons = declared.pop("reasons")
     assert declared == {"aliases": [], "builtin": True, "default": False, "priority": "Experimental",
                         "platforms": ["linux/amd64"], "api": f">={major}.{minor},<{int(major) + 1}",
-                        "summary": declared["summary"]}
+                        "summary": declared["summary"], "capabilities": {"parallel": True}}
+    assert list(reasons) == ["PR_FOO_MACHINE_DIR"]
+    reason = reasons["PR_FOO_MACHINE_DIR"]
+    assert (reason["exit_code"], reason["doc"]) == (67, "https://example.com/minikube-driver-foo#reasons") and reason["fix"]
+    registration = (project / pkg / "registration.py").read_text()
+    assert "DRIVER = DriverDef.declared(__package__, config=configure, init=FooDriver, status=status)" in registration
+    assert "def configure(cluster: ClusterConfig) -> FooDriver:" in registration
+    assert "def status() -> Health:" in registration and "State" not in registration
+    assert "driver_options" not in registration.replace("``cluster.driver_options``", "")
+    driver = (project / pkg / "driver.py").read_text()
+    assert 'cpu: int = json_field("CPU", 1)' in driver and "cpus" not in driver
+    assert 'raise DriverError(f"cannot write the machine directory' in driver and "reason_id=MACHINE_DIR" in driver
     readme = (project / "README.md").read_text()
-    for hook in ("entry point", "metadata", "`DriverDef`", "config creator", "health check", "create flags", "`init`"):
+    for hook in ("entry point", "metadata", "capabilities", "reasons", "`DriverDef`", "config creator", "health check",
+                 "create flags", "`init`"):
         assert f"| {hook} |" in readme, hook
     assert "{{" not in readme and "{%" not in readme
 
@@ -81,8 +94,10 @@ def test_external_variant_declares_its_plugin_binary(bake: Any) -> None:
     assert pyproject["project"]["scripts"] == {"docker-machine-driver-my-vm": "minikube_driver_my_vm.plugin:main"}
     declared = tomllib.loads((project / "src/minikube_driver_my_vm/minikube-driver.toml").read_text())["drivers"]["my-vm"]
     assert (declared["builtin"], declared["default"], declared["platforms"]) == (False, True, [])
-    shim = (project / "src/minikube_driver_my_vm/shim.py").read_text()
-    assert "init=None," in shim and "priority=Priority.HIGHLY_PREFERRED," in shim and "platforms=()," in shim
+    assert declared["priority"] == "HighlyPreferred" and "PR_MY_VM_MACHINE_DIR" in declared["reasons"]
+    registration = (project / "src/minikube_driver_my_vm/registration.py").read_text()
+    assert "DRIVER = DriverDef.declared(__package__, config=configure, status=status)" in registration
+    assert "init=" not in registration
     assert "class MyVmDriver(BaseDriver)" in (project / "src/minikube_driver_my_vm/driver.py").read_text()
     assert "| plugin binary |" in (project / "README.md").read_text()
 
@@ -119,6 +134,7 @@ def test_questions_follow_the_core() -> None:
     ({"driver_name": "minikube-vm"}, "the driver name 'minikube-vm' is taken: names starting with minikube- clash"),
     ({"driver_name": "kvm2"}, "the driver name 'kvm2' is taken: minikube-driver-kvm2 provides it"),
     ({"min_core_version": "latest"}, "invalid minimum core version 'latest'"),
+    ({"min_core_version": "0.1.9"}, "minimum core version '0.1.9' is too old: the package uses driver API 1.1"),
 ])
 def test_invalid_answers_are_refused_and_nothing_is_generated(
         tmp_path: Path, capfd: pytest.CaptureFixture[str], answers_: dict[str, str], complaint: str) -> None:
@@ -142,11 +158,6 @@ def test_invalid_name_from_the_command_line_exits_non_zero(tmp_path: Path) -> No
 
 
 # --- baked, installed, tested, run ----------------------------------------------------------------
-
-def minikube(venv: Venv, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return venv.minikube(*args, env={"MINIKUBE_HOME": str(home), "XDG_CACHE_HOME": str(home.parent / "xdg")},
-                         timeout=300)
-
 
 def pid_alive(pid: int) -> bool:
     try:
@@ -174,52 +185,58 @@ def test_baked_package_installs_passes_its_tests_and_runs_minikube(
     assert tests.returncode == 0, tests.stdout + tests.stderr
     summary = tests.stdout.strip().splitlines()[-1]
     # 9 conformance tests (the plugin-binary one skipped for builtin drivers) + the skeleton's own
-    want = "15 passed in " if kind == "external" else "13 passed, 1 skipped in "
+    want = "16 passed in " if kind == "external" else "14 passed, 1 skipped in "
     assert summary.startswith(want), tests.stdout
 
     home = tmp_path / "home"
-    listing = minikube(venv, home, "drivers", "list", "-o", "json")
-    assert listing.returncode == 0, listing.stderr
-    row = {r["name"]: r for r in json.loads(listing.stdout)}[name]
+    mk = MinikubeCLI(venv, home)
+    row = mk.drivers()[name]
     here = supports(platforms)
     assert (row["distribution"], row["type"], row["platforms"], row["supported"], row["priority"], row["status"]) == (
         f"minikube-driver-{name}", kind, list(platforms), here, ans["priority"], "ok")
+    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False}
+    reason_id = f"PR_{local_extensions.env_prefix(name)}_MACHINE_DIR"
+    assert [(r["id"], r["exit_code"]) for r in row["reasons"]] == [(reason_id, 67)]
     if kind == "external":
         assert (venv.bin / f"docker-machine-driver-{name}").is_file()
 
     if not here:
-        p = minikube(venv, home, "start", "--driver", name)
-        assert p.returncode == 56, p.stdout + p.stderr
+        p = mk.fails(["start", "--driver", name], "DRV_UNSUPPORTED_OS", 56)
         assert f"Exiting due to DRV_UNSUPPORTED_OS: The driver '{name}' is not supported on {current_platform()}" in p.stderr
         assert not (home / "machines").exists()
         return
 
-    def ok(*args: str) -> subprocess.CompletedProcess[str]:
-        p = minikube(venv, home, *args)
-        assert p.returncode == 0, (args, p.stdout, p.stderr)
-        return p
-
-    ok("start", "--driver", name, f"--{name}-labels", "a,b")
+    mk.ok("start", "--driver", name, f"--{name}-labels", "a,b")
     vm_dir = home / "machines" / "minikube" / name
     assert json.loads((vm_dir / "machine.json").read_text())["labels"] == ["a", "b"]
     host = json.loads((home / "machines" / "minikube" / "config.json").read_text())
     assert host["DriverName"] == name and host["Driver"]["MachineName"] == "minikube"
     pid = int((vm_dir / "machine.pid").read_text())
     assert pid_alive(pid)
-    assert "host: Running" in ok("status").stdout
-    assert ok("ip").stdout.strip() == "127.0.0.1"
-    ok("stop")
-    stopped = minikube(venv, home, "status")
+    assert "host: Running" in mk.ok("status").stdout
+    assert mk.ok("ip").stdout.strip() == "127.0.0.1"
+    mk.ok("stop")
+    stopped = mk("status")
     assert stopped.returncode == 7 and "host: Stopped" in stopped.stdout, stopped.stdout + stopped.stderr
     assert not pid_alive(pid)
-    ok("start")
-    assert "host: Running" in ok("status").stdout
+    mk.ok("start")
+    assert "host: Running" in mk.ok("status").stdout
     pid = int((vm_dir / "machine.pid").read_text())
-    ok("delete")
+    mk.ok("delete")
     assert not (home / "machines" / "minikube").exists() and not pid_alive(pid)
+
+    # The driver's own reason, through the real command: a file where the machine's directory goes.
+    blocker = home / "machines" / "minikube" / name
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("in the way")
+    # (for an external driver it is raised in the plugin process: the reason ID crosses the wire too)
+    p = mk.fails(["start", "--driver", name], reason_id, 67)
+    assert row["reasons"][0]["fix"] in p.stderr, p.stderr
+    assert f"cannot write the machine directory {blocker}: {blocker} is not a directory" in p.stderr, p.stderr
+    assert not (home / "machines" / "minikube" / "config.json").exists() and blocker.read_text() == "in the way"
+    blocker.unlink()
 
     if kind == "external":  # it really is the plugin binary that minikube runs
         (venv.bin / f"docker-machine-driver-{name}").rename(tmp_path / "hidden")
-        p = minikube(venv, home, "start", "--driver", name)
-        assert p.returncode == 55, p.stdout + p.stderr
+        p = mk.fails(["start", "--driver", name], "DRV_PLUGIN_NOT_FOUND", 55)
         assert f'Driver "{name}" not found. Do you have the plugin binary "docker-machine-driver-{name}"' in p.stderr

@@ -4,6 +4,8 @@ The package must be installed (``pip install -e '.[test]'``): the kit finds the 
 minikube does, through its entry point and minikube-driver.toml.
 """
 
+from typing import Any, ClassVar
+
 from minikube.testing import DriverConformance
 
 
@@ -13,4 +15,4 @@ class TestConformance(DriverConformance):
     # where the driver's platforms exclude this one.  Delete this line with the stand-in backend.
     backend_runs_anywhere = True
     # Flag values for the machines the kit makes (over the flags' defaults).
-    driver_options = {"{{ cookiecutter.driver_name }}-labels": ["conformance"]}
+    driver_options: ClassVar[dict[str, Any]] = {"{{ cookiecutter.driver_name }}-labels": ["conformance"]}

@@ -1,4 +1,4 @@
-"""What the conformance kit does not know about this driver: its flags and its backend."""
+"""What the conformance kit does not know about this driver: its flags, its backend and its reason."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ import time
 from pathlib import Path
 
 import pytest
+from minikube import DriverError
 from minikube.machine import FlagValues, State
-from {{ cookiecutter.__package }}.driver import {{ cookiecutter.__class }}
-from {{ cookiecutter.__package }}.shim import DRIVER
+
+from {{ cookiecutter.__package }}.driver import MACHINE_DIR, {{ cookiecutter.__class }}
+from {{ cookiecutter.__package }}.registration import DRIVER
 
 
-def make(home: Path, name: str = "m1", **flags: object) -> {{ cookiecutter.__class }}:
+def make(home: Path, flags: dict[str, object] | None = None, name: str = "m1") -> {{ cookiecutter.__class }}:
     driver = {{ cookiecutter.__class }}(machine_name=name, store_path=str(home))
-    driver.set_config_from_flags(FlagValues(flags))
+    driver.set_config_from_flags(FlagValues(flags or {}))
     return driver
 
 
@@ -26,7 +28,7 @@ def test_health_is_healthy_on_posix() -> None:
 
 
 def test_flags_reach_the_machine_definition(minikube_home: Path) -> None:
-    driver = make(minikube_home, **{"{{ cookiecutter.driver_name }}-labels": ["a", "b"]})
+    driver = make(minikube_home, {"{{ cookiecutter.driver_name }}-labels": ["a", "b"]})
     driver.create()
     try:
         spec = json.loads(driver.machine.definition.read_text())
@@ -36,7 +38,7 @@ def test_flags_reach_the_machine_definition(minikube_home: Path) -> None:
 
 
 def test_boot_delay_shows_starting_then_running(minikube_home: Path) -> None:
-    driver = make(minikube_home, **{"{{ cookiecutter.driver_name }}-boot-delay": 1})
+    driver = make(minikube_home, {"{{ cookiecutter.driver_name }}-boot-delay": 1})
     driver.machine.define({"name": "m1"})
     driver.machine.boot(1)
     try:
@@ -70,3 +72,15 @@ def test_create_refuses_an_existing_machine(minikube_home: Path) -> None:
     driver.machine.define({"name": "m1"})
     with pytest.raises(Exception, match="already exists"):
         driver.pre_create_check()
+
+
+def test_a_machine_directory_it_cannot_write_is_its_own_reason(minikube_home: Path) -> None:
+    driver = make(minikube_home)
+    blocker = driver.machine.directory  # a file where the machine's directory goes
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("in the way")
+    with pytest.raises(DriverError, match="cannot write the machine directory") as e:
+        driver.pre_create_check()
+    declared = {r.id: r for r in DRIVER.reasons}[MACHINE_DIR]  # from minikube-driver.toml
+    assert e.value.reason_id == MACHINE_DIR and e.value.exit_code == declared.exit_code == 67
+    assert e.value.fix == declared.fix and declared.fix

@@ -8,7 +8,9 @@ config fields (here: the machine directory under the store path).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from minikube import DriverError, HostNotRunningError, MachineNotFoundError
 from minikube.machine import (
@@ -27,18 +29,21 @@ from ._machine import LocalMachine
 NAME = "{{ cookiecutter.driver_name }}"
 #: Where the machine keeps its files: <MINIKUBE_HOME>/machines/<machine>/<this>/.
 BACKEND_DIR = NAME
+#: This driver's own reason ID (declared, with its exit code and fix, in minikube-driver.toml):
+#: the machine's directory cannot be made or written.
+MACHINE_DIR = "PR_{{ cookiecutter.__env }}_MACHINE_DIR"
 
 
 @dataclass
 class {{ cookiecutter.__class }}(BaseDriver):
     """The driver's config is its dataclass fields, saved under Go-style JSON names."""
 
-    cpus: int = json_field("CPU", 1)
+    cpu: int = json_field("CPU", 1)
     memory: int = json_field("Memory", 1024)  # MB
     disk_size: int = json_field("DiskSize", 20000)  # MB
     boot2docker_url: str = json_field("Boot2DockerURL", "")
     boot_delay: int = json_field("BootDelay", 0)  # seconds spent in Starting
-    labels: list[str] = json_field("Labels", [])
+    labels: list[str] = json_field("Labels", [])  # noqa: RUF009 - json_field copies a list default per instance
 
     # --- identity and flags ------------------------------------------------------------------
 
@@ -73,15 +78,25 @@ class {{ cookiecutter.__class }}(BaseDriver):
         return machine
 
     def pre_create_check(self) -> None:
-        """Refuse early, before minikube saves anything: here, a machine that already exists."""
-        if self.machine.exists():
-            raise DriverError(f'machine "{self.machine_name}" already exists in {self.machine.directory}',
+        """Refuse early, before minikube saves anything: a machine that already exists, or a
+        machine directory that cannot be made or written (this driver's reason MACHINE_DIR)."""
+        machine = self.machine
+        if machine.exists():
+            raise DriverError(f'machine "{self.machine_name}" already exists in {machine.directory}',
                               fix=f"Delete it first: minikube delete -p {self.machine_name}")
+        problem = _unwritable(machine.directory)
+        if problem:
+            raise DriverError(f"cannot write the machine directory {machine.directory}: {problem}",
+                              reason_id=MACHINE_DIR)
 
     def create(self) -> None:
         """Define the machine (a real driver: disk, ISO, VM definition), then boot it."""
-        self.machine.define({"name": self.machine_name, "cpus": self.cpus, "memory": self.memory,
-                             "disk_size": self.disk_size, "iso": self.boot2docker_url, "labels": self.labels})
+        try:
+            self.machine.define({"name": self.machine_name, "cpu": self.cpu, "memory": self.memory,
+                                 "disk_size": self.disk_size, "iso": self.boot2docker_url, "labels": self.labels})
+        except OSError as e:
+            raise DriverError(f"cannot write the machine directory {self.machine.directory}: {e}",
+                              reason_id=MACHINE_DIR) from None
         self.start()
 
     def start(self) -> None:
@@ -119,3 +134,16 @@ class {{ cookiecutter.__class }}(BaseDriver):
 
     def get_ssh_username(self) -> str:
         return self.ssh_user or "docker"
+
+
+def _unwritable(directory: Path) -> str:
+    """Why ``directory`` cannot be made and written ('' when it can): the nearest path on the way
+    that exists must be a directory this process may write."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable by this user"
+    return ""
