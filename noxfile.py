@@ -100,4 +100,5 @@ def iso(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Every benchmark, side by side ratios; writes benchmarks/README.md."""
     _install_with_core(session, *(p for p, _ in DISTS.values()))
+    session.install("stevedore>=5")  # the discovery benchmark's baseline
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
