@@ -24,7 +24,8 @@ FAKE = ROOT / "core" / "tests" / "dists" / "minikube-driver-fake"
 
 IN_PROCESS = r"""
 import json, os, statistics, sys, time
-from minikube.registry import Catalog, load_index
+from minikube.registry import Catalog
+from minikube.registry._index import load_index
 def t(fn, n):
     out = []
     for _ in range(n):
@@ -75,12 +76,12 @@ def unrelated(site: Path, n: int) -> None:
 def main() -> str:
     tmp = Path(tempfile.mkdtemp(prefix="bench-discovery-"))
     try:
-        wh = Wheelhouse.build(tmp / "wh", ROOT / "core")
+        wh = Wheelhouse.build(tmp / "wh", ROOT / "core", extra=("hatchling", "stevedore"))
         dists = [driver_dist(tmp, n) for n in ("bench-a", "bench-b", "bench-c")]
         venvs = {}
         for n in (10, 1000):
             v = Venv.create(tmp / f"v{n}", wh)
-            v.install("minikube")
+            v.install("minikube", "stevedore")  # stevedore: the baseline of the in-process listing
             v.install(*dists)
             site = next((v.path / "lib").glob("python*/site-packages"))
             unrelated(site, n)

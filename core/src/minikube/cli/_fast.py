@@ -1,8 +1,8 @@
-"""The read-only hot path: ``minikube status`` and ``minikube ip`` without importing typer.
+"""The read-only hot path: ``minikube status``, ``ip`` and ``profile list`` without importing typer.
 
 Typer (with click and rich) costs more to import than everything else these commands do.  Their
-whole grammar is ``status|ip [-p NAME] [-o text|json]`` (``-o`` for status only), with the option
-names from ``_options``.  :func:`parse` understands exactly that and returns None for anything else
+whole grammar is ``status [-p NAME] [-o text|json]``, ``ip [-p NAME]`` and ``profile list
+[-o text|json]``, with the option names from ``_options``.  :func:`parse` understands exactly that and returns None for anything else
 (``--help``, an unknown option, a value it is unsure of), which then goes to typer as usual, so a
 line is never understood differently: a property test checks every answer against typer's own
 parser.
@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from ._options import OUTPUT, PROFILE, OutputFormat
 
-#: command -> its options: (long, short) -> parameter name
-COMMANDS = {"status": {PROFILE: "profile", OUTPUT: "output"}, "ip": {PROFILE: "profile"}}
+#: command (its words) -> its options: (long, short) -> parameter name
+COMMANDS: dict[tuple[str, ...], dict[tuple[str, str], str]] = {
+    ("status",): {PROFILE: "profile", OUTPUT: "output"},
+    ("ip",): {PROFILE: "profile"},
+    ("profile", "list"): {OUTPUT: "output"},
+}
 #: what a parameter is when its option is not given (as the typer app declares it)
 DEFAULTS: dict[str, str | None] = {"profile": None, "output": OutputFormat.text.value}
 
@@ -35,11 +39,12 @@ def _option(args: list[str], i: int, options: dict[tuple[str, str], str]) -> tup
 
 def parse(args: list[str]) -> tuple[str, dict[str, str | None]] | None:
     """``(command, params)`` for a line the fast path can run, else None (typer decides)."""
-    if not args or args[0] not in COMMANDS:
+    words = next((w for w in COMMANDS if tuple(args[:len(w)]) == w), None)
+    if words is None:
         return None
-    options = COMMANDS[args[0]]
+    options = COMMANDS[words]
     params = {name: DEFAULTS[name] for name in options.values()}
-    i = 1
+    i = len(words)
     while i < len(args):
         found = _option(args, i, options)
         if found is None:
@@ -48,13 +53,16 @@ def parse(args: list[str]) -> tuple[str, dict[str, str | None]] | None:
     output = params.get("output")
     if output is not None and output not in {f.value for f in OutputFormat}:
         return None
-    return args[0], params
+    return " ".join(words), params
 
 
 def run(command: str, params: dict[str, str | None]) -> None:
-    from ._lifecycle import run_ip, run_status
+    from ._lifecycle import run_ip, run_profile_list, run_status
 
+    output = params.get("output") or DEFAULTS["output"] or "text"
     if command == "status":
-        run_status(params["profile"], params["output"] or DEFAULTS["output"] or "text")
-    else:
+        run_status(params["profile"], output)
+    elif command == "ip":
         run_ip(params["profile"])
+    else:
+        run_profile_list(output)

@@ -183,26 +183,21 @@ def run_ssh(profile: str | None, command: list[str]) -> None:
 
 # --- profile list ------------------------------------------------------------------------------
 
-def _profile_row(machines: Machines, name: str) -> dict[str, Any]:
-    """One profile's row; what cannot be read is an invalid profile with its error."""
-    try:
-        cfg = load_profile(name)
-        state = str(machines.status(name)) or "Nonexistent" if machines.exists(name) else "Nonexistent"
-        return {"Name": name, "Status": state, "Driver": cfg.driver, "Config": json.loads(cfg.to_json())}
-    except MinikubeError as e:
-        return {"Name": name, "Error": e.message}
-
-
 def run_profile_list(output: str) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    reg = Registry()
-    machines = reg.machines()
+    machines = Registry().machines()
     names = sorted(set(list_profiles()) | set(machines.store.list()))
-    reg.names()  # the catalog, read once before the threads share it
-    # Each machine's state is asked at once: an external driver's plugin start dominates.
-    with ThreadPoolExecutor(max_workers=max(1, min(32, len(names)))) as pool:
-        rows = list(pool.map(lambda n: _profile_row(machines, n), names))
+    states = machines.states([n for n in names if machines.exists(n)])
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            cfg = load_profile(name)
+        except MinikubeError as e:
+            rows.append({"Name": name, "Error": e.message})
+            continue
+        state = states.get(name)
+        status = "Nonexistent" if state is None else "Error" if isinstance(state, MinikubeError) else str(state)
+        rows.append({"Name": name, "Status": status or "Nonexistent", "Driver": cfg.driver,
+                     "Config": json.loads(cfg.to_json())})
     valid = [r for r in rows if "Error" not in r]
     invalid = [r for r in rows if "Error" in r]
     if output == "json":

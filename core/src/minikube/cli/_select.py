@@ -108,7 +108,8 @@ def _report_no_pick(rejects: list[DriverHealth], alternates: list[DriverHealth],
                             "installed drivers.", reason_id="DRV_NOT_HEALTHY")
     raise MinikubeError("No possible driver was detected. Try specifying --driver, or see "
                         "https://minikube.sigs.k8s.io/docs/start/", reason_id="DRV_NOT_DETECTED",
-                        fix="Install a driver, e.g.: pip install minikube-driver-kvm2")
+                        fix="Install a driver package: pip install minikube-driver-<name> (for the drivers "
+                            "that exist, see https://minikube.sigs.k8s.io/docs/drivers/)")
 
 
 def _explain(pick: DriverHealth | None, options: list[DriverHealth], quarantined: dict[str, RegistryError],

@@ -248,6 +248,46 @@ class Machines:
         with self.session(name, lock=False) as s:
             return s.ip()
 
+    def states(self, names: list[str]) -> dict[str, State | MinikubeError]:
+        """Many machines' states, read-only: one driver per driver name (an external driver's plugin
+        is launched once for all its machines, each asked after ``set_config_raw``, as libmachine
+        allows), the drivers asked at once.  A machine that cannot be asked maps to its error."""
+        import threading
+
+        out: dict[str, State | MinikubeError] = {}
+        groups: dict[str, list[Host]] = {}
+        for name in names:
+            try:
+                host = self.store.load(name)
+            except MinikubeError as e:
+                out[name] = e
+                continue
+            groups.setdefault(host.driver_name, []).append(host)
+
+        def ask(driver_name: str, hosts: list[Host]) -> None:
+            try:
+                driver = self.new_driver(driver_name)
+            except MinikubeError as e:
+                out.update({h.name: e for h in hosts})
+                return
+            try:
+                for h in hosts:
+                    try:
+                        with _step("status", "GUEST_STATUS"):
+                            driver.set_config_raw(h.driver_raw)
+                            out[h.name] = driver.get_state()
+                    except MinikubeError as e:
+                        out[h.name] = e
+            finally:
+                driver.close()
+
+        threads = [threading.Thread(target=ask, args=group, daemon=True) for group in groups.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return out
+
     def ssh_target(self, name: str) -> tuple[str, int, str, str]:
         with self.session(name, lock=False) as s:
             return s.ssh_target()
