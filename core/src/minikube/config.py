@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,10 +50,14 @@ class ClusterConfig:
              "driver_options": "DriverOptions", "store_path": "StorePath"}
 
     def to_json(self) -> str:
+        import json
+
         return json.dumps({j: getattr(self, k) for k, j in self._JSON.items()}, indent=4) + "\n"
 
     @classmethod
     def from_json(cls, text: str, source: str = "cluster config") -> ClusterConfig:
+        import json
+
         try:
             doc = json.loads(text)
             if not isinstance(doc, dict):

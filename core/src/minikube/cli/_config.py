@@ -7,7 +7,6 @@ reported (file and line) and never overwritten.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .._errors import UsageError
@@ -80,6 +79,8 @@ def _lookup(settings: Settings, key: str) -> Any:
 
 def run_get(key: str) -> None:
     value = _lookup(Settings(), key)
+    import json
+
     _ui.out(json.dumps(value) if isinstance(value, (list, dict, bool)) else str(value))
 
 
@@ -100,6 +101,8 @@ def run_unset(key: str) -> None:
 
 
 def run_view(output: str) -> None:
+    import json
+
     settings = Settings()
     if output == "json":
         _ui.out(json.dumps(settings.data, sort_keys=True))

@@ -5,7 +5,6 @@ ran the command (``-v 2`` shows a traceback for an internal error, nothing else 
 from __future__ import annotations
 
 import errno
-import logging
 import sys
 
 from .._errors import MinikubeError
@@ -39,6 +38,8 @@ def report_exception(e: BaseException) -> int:
         return _ui.report(os_error(e))
     if not isinstance(e, Exception):
         raise e
+    import logging
+
     logging.getLogger("minikube.cli").debug("internal error", exc_info=e)  # -v 2 shows where
     return _ui.report(MinikubeError(f"internal error: {type(e).__name__}: {e}", reason_id="MK_FAILURE",
                                     fix="Run again with -v 2 to see where, and report it"))

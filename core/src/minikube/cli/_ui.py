@@ -7,7 +7,6 @@ written there; otherwise the CLI prints plain lines, so pipes, CI logs and tests
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import time
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 VERBOSITY = 0
 LOGGING = False
 
-log = logging.getLogger("minikube.cli")
 
 
 def out(msg: str = "") -> None:
@@ -58,27 +56,28 @@ def fail(e: MinikubeError) -> NoReturn:
 
 # --- logs ------------------------------------------------------------------------------------
 
-class _KlogFormatter(logging.Formatter):
-    """klog's line shape, as minikube's ``--alsologtostderr`` prints it: ``I1123 20:40:00.123 42 name] msg``."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        t = time.localtime(record.created)
-        micros = int((record.created % 1) * 1_000_000)
-        head = (f"{record.levelname[:1]}{time.strftime('%m%d %H:%M:%S', t)}.{micros:06d} "
-                f"{record.process:>7} {record.name}]")
-        text = f"{head} {record.getMessage()}"
-        if record.exc_info:
-            text += "\n" + self.formatException(record.exc_info)
-        return text
-
-
 def setup_logging(verbosity: int, alsologtostderr: bool) -> None:
     """``-v N``/``--alsologtostderr``: minikube's, the machine layer's and the drivers' logs on stderr."""
     global VERBOSITY, LOGGING
     VERBOSITY = max(verbosity, 1 if alsologtostderr else 0)
     LOGGING = VERBOSITY > 0
     if not LOGGING:
-        return
+        return  # nothing to set up: logging is not even imported (minikube --help, status)
+    import logging
+
+    class _KlogFormatter(logging.Formatter):
+        """klog's line shape, as minikube's ``--alsologtostderr`` prints it: ``I1123 20:40:00.123 42 name] msg``."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            t = time.localtime(record.created)
+            micros = int((record.created % 1) * 1_000_000)
+            head = (f"{record.levelname[:1]}{time.strftime('%m%d %H:%M:%S', t)}.{micros:06d} "
+                    f"{record.process:>7} {record.name}]")
+            text = f"{head} {record.getMessage()}"
+            if record.exc_info:
+                text += "\n" + self.formatException(record.exc_info)
+            return text
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_KlogFormatter())
     root = logging.getLogger()
