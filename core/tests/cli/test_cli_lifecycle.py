@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 from ._helpers import Mk, assert_error
@@ -142,3 +143,18 @@ def test_minikube_serves_its_builtin_drivers_as_a_libmachine_plugin(mk: Mk) -> N
     assert p.stdout.split() == ["fake", "fake-label,fake-tags,fake-cpu-count,fake-fail-create,fake-create-delay"]
     p = mk("status", env={"MACHINE_PLUGIN_TOKEN": "42", "MACHINE_PLUGIN_DRIVER_NAME": "nope"})
     assert p.returncode == 1 and "cannot load driver 'nope'" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_two_starts_of_one_profile_create_it_once(mk: Mk) -> None:
+    """Existence is decided under the machine's lock: the second start waits, then starts what
+    the first made (the fake driver takes 3 s to create)."""
+    procs = [mk.popen("start", "--driver", "fake", "-p", "race", "--fake-create-delay", "3",
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    texts = [out + err for out, err in outs]
+    creators = [t for t in texts if 'Creating fake machine "race"' in t]
+    waiters = [t for t in texts if 'Waiting for another minikube command working on "race"' in t]
+    assert len(creators) == 1 and len(waiters) == 1, texts
+    assert 'was created by the other minikube command' in waiters[0] and "Creating" not in waiters[0]
+    assert json.loads(mk.ok("status", "-p", "race", "-o", "json").stdout)["Host"] == "Running"

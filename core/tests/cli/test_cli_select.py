@@ -194,3 +194,12 @@ def test_drivers_list_health_reports_every_state(mk: Mk) -> None:
     assert rows["improvable"]["aliases"] == ["better"] and rows["fake"]["type"] == "builtin"
     text = mk.ok("drivers", "list", "--health").stdout
     assert "unhealthy: cannot open /dev/unhealthy: permission denied [PR_UNHEALTHY_PERMISSION]" in text
+
+
+@pytest.mark.parametrize("driver", ["notrunning", "unhealthy", "notinstalled"])
+def test_an_unknown_driver_option_is_a_usage_error_whatever_the_drivers_health(mk: Mk, driver: str) -> None:
+    err = assert_error(mk("start", "--driver", driver, "-p", "u", f"--{driver}-bogus", "1"), "MK_USAGE", 14)
+    assert f"--{driver}-bogus" in err
+    assert not (mk.home / "machines" / "u").exists() and not (mk.home / "profiles" / "u").exists()
+    # a valid option gets past usage to the health verdict, as before
+    assert mk("start", "--driver", driver, "-p", "u", "--fake-label", "x").returncode not in (0, 14)

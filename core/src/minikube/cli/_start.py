@@ -57,13 +57,19 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
     reg = Registry()
     machines = reg.machines()
     existing = machines.load(name).driver_name if machines.exists(name) else None
-    choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
-    dname = choice.name
-    if existing is not None:
-        _restart(machines, name, dname, ctx.args, wanted)
-        return
-    machine_driver = reg.new_driver(dname)  # one driver (one plugin process) for the whole command
+    machine_driver: Driver | None = None  # one driver (one plugin process) for the whole command
     try:
+        if existing is None and requested.value and ctx.args:
+            # Usage before health: the driver's own options are checked before its health check.
+            machine_driver = reg.new_driver(reg.load_supported(requested.value).name)
+            _flags.parse_cli(list(ctx.args), machine_driver.get_create_flags(), reg.canonical(requested.value),
+                             CORE_OPTIONS)
+        choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
+        dname = choice.name
+        if existing is not None:
+            _restart(machines, name, dname, ctx.args, wanted)
+            return
+        machine_driver = machine_driver or reg.new_driver(dname)
         flags = machine_driver.get_create_flags()
         cli_values = _flags.parse_cli(list(ctx.args), flags, dname, CORE_OPTIONS)
         values, sources = _flags.resolve(flags, cli_values, settings.driver_table(dname), str(settings.path),
@@ -77,22 +83,31 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
                                 disk_size=wanted["disk-size"].value, minikube_iso=iso, driver_options=values,
                                 store_path=str(localpath.minikube_home()))
         reg.configure(dname, cluster, values, machine_driver)
-        _create(machines, cluster, machine_driver)
+        _create(machines, cluster, machine_driver, wanted)
     finally:
-        machine_driver.close()
+        if machine_driver is not None:
+            machine_driver.close()
 
 
-def _create(machines: Machines, cluster: ClusterConfig, driver: Driver) -> None:
+def _create(machines: Machines, cluster: ClusterConfig, driver: Driver, wanted: dict[str, Resolved]) -> None:
     name, dname = cluster.name, cluster.driver
-    save_profile(cluster)
-    _ui.info(f'* Creating {dname} machine "{name}" (CPUs={cluster.cpus}, Memory={cluster.memory}MB, '
-             f"Disk={cluster.disk_size}MB) ...")
+
+    def waiting() -> None:
+        _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
+
     try:
-        with machines.creating(name, dname, driver) as s:
-            with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
-                s.create()
-            with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
-                ip = s.wait_for_ip(IP_TIMEOUT_S)
+        with machines.creating(name, dname, driver, on_wait=waiting) as s:
+            if s is None:  # made by the command we waited for: start it, do not make it again
+                made_meanwhile = True
+            else:
+                made_meanwhile = False
+                save_profile(cluster)
+                _ui.info(f'* Creating {dname} machine "{name}" (CPUs={cluster.cpus}, Memory={cluster.memory}MB, '
+                         f"Disk={cluster.disk_size}MB) ...")
+                with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
+                    s.create()
+                with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
+                    ip = s.wait_for_ip(IP_TIMEOUT_S)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while creating "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Remove what was made with: minikube delete -p {name}") from None
@@ -102,6 +117,10 @@ def _create(machines: Machines, cluster: ClusterConfig, driver: Driver) -> None:
         elif not e.fix:
             e.fix = f"Run: minikube delete -p {name}, then start again"
         raise
+    if made_meanwhile:
+        _ui.info(f'* "{name}" was created by the other minikube command; starting it')
+        _restart(machines, name, machines.load(name).driver_name, [], wanted)
+        return
     _ui.info(f'* Done! "{name}" is running at {ip}.')
 
 

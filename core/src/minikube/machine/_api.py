@@ -208,10 +208,18 @@ class Machines:
                         host_options=default_host_options(self.store.machine_dir(name)))
 
     @contextmanager
-    def creating(self, name: str, driver_name: str, driver: Driver) -> Iterator[MachineSession]:
+    def creating(self, name: str, driver_name: str, driver: Driver, *,
+                 on_wait: Callable[[], None] | None = None) -> Iterator[MachineSession | None]:
         """A machine about to be made with a configured ``driver`` (the caller owns it): the lock
-        is held for the whole command, so the wait for an IP shares the driver that created it."""
-        with self.store.lock(name):
+        is held for the whole command, so the wait for an IP shares the driver that created it.
+
+        Existence is decided under the lock: if another command made the machine while this one
+        waited, this yields None (the caller starts the existing machine instead: made once).
+        """
+        with self.store.lock(name, on_wait=on_wait):
+            if self.store.exists(name):
+                yield None
+                return
             host = Host(name=name, driver_name=driver_name, driver_raw=driver.get_config_raw(),
                         host_options=default_host_options(self.store.machine_dir(name)))
             yield MachineSession(self, host, driver)
@@ -223,6 +231,8 @@ class Machines:
         try:
             driver.set_config_raw(raw_config)
             with self.creating(name, driver_name, driver) as s:
+                if s is None:
+                    raise MinikubeError(f'machine "{name}" already exists', reason_id="GUEST_PROVISION")
                 s.create(wait_timeout=wait_timeout)
                 return s.host
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,8 +106,10 @@ class HostStore:
         shutil.rmtree(self.machine_dir(name), ignore_errors=True)
 
     @contextmanager
-    def lock(self, name: str, timeout: float | None = None) -> Iterator[None]:
-        """Serialise work on one machine across processes (filelock)."""
+    def lock(self, name: str, timeout: float | None = None,
+             on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Serialise work on one machine across processes (filelock).  ``on_wait`` is called once
+        if another command holds the lock, before waiting for it (to say so)."""
         from filelock import FileLock, Timeout
 
         if timeout is None:
@@ -115,7 +117,13 @@ class HostStore:
         localpath.validate_name(name, "machine")
         lock = FileLock(str(ensure_dir(self.home / "locks") / f"{name}.lock"))
         try:
-            lock.acquire(timeout=timeout)
+            try:
+                lock.acquire(timeout=0 if on_wait is not None else timeout)
+            except Timeout:
+                if on_wait is None:
+                    raise
+                on_wait()
+                lock.acquire(timeout=timeout)
         except Timeout:
             raise LockedError(f'another minikube command is working on "{name}" '
                               f"(waited {timeout:g}s for {lock.lock_file})") from None
