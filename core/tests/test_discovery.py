@@ -197,3 +197,15 @@ def test_listings_show_capabilities_and_reasons(declared: Minikube) -> None:
     assert info["capabilities"]["parallel"] is True
     text = declared.ok("drivers", "info", "fake").stdout
     assert re.search(r"^capabilities:\s+parallel$", text, re.M), text
+
+
+def test_an_alias_claimed_twice_is_unusable_as_an_alias_only(make_venv, tmp_path) -> None:
+    mk = Minikube(make_venv("aliasa", "aliasb"), tmp_path / "home")
+    rows = mk.drivers()
+    assert rows["aliasa"]["status"] == rows["aliasb"]["status"] == "ok"
+    assert any('alias "shared" is claimed by both' in p for p in rows["aliasa"]["problems"])
+    line = assert_one_line_error(mk("start", "--driver", "shared", "-p", "s"), "DRV_CONFLICT", 51)
+    assert '"shared"' in line and "minikube-driver-aliasa" in line and "minikube-driver-aliasb" in line
+    assert not (mk.home / "machines" / "s").exists()
+    mk.ok("start", "--driver", "aliasa", "-p", "a")  # each driver keeps working by its own name
+    assert mk.json("status", "-p", "a", "-o", "json")["Driver"] == "aliasa"
