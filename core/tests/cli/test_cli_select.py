@@ -1,4 +1,4 @@
-"""Choosing and validating the driver (SPEC section 2): every reason ID and exit code, for real.
+"""Choosing and validating the driver as minikube does: every reason ID and exit code, for real.
 
 Each health state is a real installed distribution (``tests/cli/dists``) whose status check
 reports that state; the CLI is the venv's console script.

@@ -96,7 +96,7 @@ class HyperkitDriver(BaseDriver):
     vsock_ports: list[str] = json_field("VSockPorts", [])
     extra_disks: int = json_field("ExtraDisks", 0)
 
-    #: IP wait: SPEC 6 polls the lease file every 2 s, 60 times.
+    #: IP wait: minikube polls the lease file every 2 s, 60 times.
     ip_attempts: int = _transient(60)
     ip_interval: float = _transient(2.0)
     #: Stop: SIGTERM, then 5 checks 1 s apart, then SIGKILL.

@@ -63,7 +63,7 @@ RUNNING_TIMEOUT = 30.0
 STOP_TIMEOUT = 90.0
 DESTROY_TIMEOUT = 30.0
 SHUTDOWN_REPEAT = 3.0
-#: Polling interval for state and leases: SPEC's 2 s would add a second to every start on average.
+#: Polling interval for state and leases: minikube's 2 s would add a second to every start on average.
 POLL = 0.25
 
 

@@ -17,7 +17,7 @@ from minikube.machine import State
 
 from ._host import Identity, is_local_system_uri
 
-#: libvirt's virDomainState -> machine State (SPEC 5).
+#: libvirt's virDomainState -> machine State (as minikube's kvm2 maps it).
 _STATES = {1: State.RUNNING, 2: State.ERROR, 3: State.PAUSED, 4: State.STOPPING, 5: State.STOPPED,
            6: State.ERROR, 7: State.SAVED}
 

@@ -86,7 +86,7 @@ class VMwareFusionDriver(BaseDriver):
     config_drive_url: str = json_field("ConfigDriveURL", "")
     no_share: bool = json_field("NoShare", False)
 
-    #: SPEC 7: start waits up to 120 s (60 x 2 s) for an IP and SSH.
+    #: As minikube: start waits up to 120 s (60 x 2 s) for an IP and SSH.
     ip_attempts: int = _transient(60)
     ip_interval: float = _transient(2.0)
     #: ``vmrun getGuestIPAddress -wait`` blocks until VMware Tools answers: bound it.

@@ -38,7 +38,7 @@ def unquote(value: str) -> str:
 
 
 def render_vmx(s: VMXSettings) -> str:
-    """docker-machine's vmwarefusion template (the keys SPEC section 7 names, and the rest)."""
+    """docker-machine's vmwarefusion template (the keys docker-machine writes)."""
     pairs: list[tuple[str, str]] = [
         (".encoding", "UTF-8"),
         ("config.version", "8"),

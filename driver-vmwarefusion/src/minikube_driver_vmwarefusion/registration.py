@@ -1,8 +1,9 @@
 """vmwarefusion's registration (minikube's ``registry/drvs/vmwarefusion``): ``configure`` and ``status``.
 
 vmwarefusion is a *builtin* driver: the def has ``init``, and the driver runs inside the
-minikube process; its facts are declared in ``minikube-driver.toml``.  Supported on darwin/amd64 only: the seed's build tag is darwin, and the
-boot ISO and ``guestOS = other3xlinux-64`` are x86-64, which Fusion on Apple silicon cannot run.
+minikube process; its facts are declared in ``minikube-driver.toml``.  Supported on darwin/amd64
+only: minikube builds it for darwin, and the boot ISO and ``guestOS = other3xlinux-64`` are
+x86-64, which Fusion on Apple silicon cannot run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ DOC_URL = "https://minikube.sigs.k8s.io/docs/reference/drivers/vmwarefusion/"
 
 
 def configure(cfg: ClusterConfig) -> VMwareFusionDriver:
-    """The seed's ``createVMwareFusionHost``: boot image, memory, CPUs, disk, SSH port 22, ISO in the store."""
+    """minikube's ``createVMwareFusionHost``: boot image, memory, CPUs, disk, SSH port 22, ISO in the store."""
     d = VMwareFusionDriver(machine_name=cfg.name, store_path=cfg.store_path, ssh_user="docker")
     d.boot2docker_url = cfg.minikube_iso
     d.memory = cfg.memory

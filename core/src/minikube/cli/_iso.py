@@ -1,4 +1,4 @@
-"""Boot images (the seed's LocalISOResource): ``--iso-url`` as a path, file://, http:// or https://.
+"""Boot images (minikube's LocalISOResource): ``--iso-url`` as a path, file://, http:// or https://.
 
 Downloads land in ``$MINIKUBE_HOME/cache/iso/<file name>``.  They are verified against
 ``?checksum=sha256:<hex>`` on the URL or, failing that, a ``<url>.sha256`` file beside the image,

@@ -1,4 +1,4 @@
-"""Choosing and validating the driver, as minikube's ``start`` does (SPEC section 2).
+"""Choosing and validating the driver, as minikube's ``start`` does.
 
 Order: the existing profile's driver, then ``--driver`` (or ``MINIKUBE_DRIVER``), then the
 configured driver, then auto-selection by health and priority.  The chosen driver is then
