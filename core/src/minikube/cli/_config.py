@@ -114,10 +114,3 @@ def run_view(output: str) -> None:
                     _ui.out(f"- {k}.{drv}.{o}: {json.dumps(val) if isinstance(val, (list, bool)) else val}")
         else:
             _ui.out(f"- {k}: {v}")
-
-
-def keys_help() -> str:
-    lines = [f"  {k.name:<10} {k.help} [env {k.env_var}]" for k in KEYS.values()]
-    lines.append(f"  {DRIVERS_TABLE}.<driver>.<option>")
-    lines.append(f"  {'':<10} A driver's own option (see: minikube drivers info <driver>)")
-    return "\n".join(lines)

@@ -14,8 +14,7 @@ import typer
 
 from .._errors import MinikubeError, UsageError
 from .._version import __version__
-from ._config import keys_help
-from ._options import OUTPUT, PROFILE, OutputFormat
+from ._options import OUTPUT, PROFILE, OutputFormat, keys_help
 
 app = typer.Typer(
     name="minikube",

@@ -17,6 +17,7 @@ from typing import Any
 from .. import localpath
 from .._errors import ConfigError, InvalidNameError, UsageError
 from ..config import DEFAULT_CPUS, DEFAULT_DISK_MB, DEFAULT_MEMORY_MB, DEFAULT_PROFILE, load_settings
+from ._options import DRIVERS_TABLE, SETTINGS, env_var
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 _UNIT_MB = {"k": 1 / 1024, "": 1, "m": 1, "g": 1024, "t": 1024 * 1024}
@@ -70,20 +71,19 @@ class Key:
 
     @property
     def env_var(self) -> str:
-        return "MINIKUBE_" + self.name.upper().replace("-", "_")
+        return env_var(self.name)
 
 
-KEYS: dict[str, Key] = {k.name: k for k in (
-    Key("driver", "Driver to use when a new machine is made (name or alias)", parse_text, None),
-    Key("cpus", "Number of CPUs of a new machine", parse_count, DEFAULT_CPUS),
-    Key("memory", "Memory of a new machine (4096, 4096mb, 4g)", parse_size_mb, DEFAULT_MEMORY_MB),
-    Key("disk-size", "Disk size of a new machine (20000mb, 20g)", parse_size_mb, DEFAULT_DISK_MB),
-    Key("iso-url", "Boot image: a path, file://, http:// or https:// URL", parse_text, None),
-    Key("profile", "The profile commands act on when -p is not given", parse_profile, DEFAULT_PROFILE),
-)}
-
-#: The config.toml table of per-driver options: ``[drivers.<name>]``.
-DRIVERS_TABLE = "drivers"
+#: Each setting's parser and default; names and help come from ``_options.SETTINGS``.
+_PARSERS: dict[str, tuple[Callable[[Any], Any], Any]] = {
+    "driver": (parse_text, None),
+    "cpus": (parse_count, DEFAULT_CPUS),
+    "memory": (parse_size_mb, DEFAULT_MEMORY_MB),
+    "disk-size": (parse_size_mb, DEFAULT_DISK_MB),
+    "iso-url": (parse_text, None),
+    "profile": (parse_profile, DEFAULT_PROFILE),
+}
+KEYS: dict[str, Key] = {name: Key(name, text, *_PARSERS[name]) for name, text in SETTINGS.items()}
 
 
 @dataclass(frozen=True)
