@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from .._errors import MinikubeError, UsageError
 
@@ -63,12 +64,12 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(run(args))
 
 
-def run_reported(body: object) -> int:
+def run_reported(body: Callable[[], object]) -> int:
     """Run a command body outside typer with the same reporting as ``_main.run``."""
     from ._report import report_exception
 
     try:
-        body()  # type: ignore[operator]
+        body()
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 0
     except BaseException as e:  # noqa: BLE001 - every error ends as one minikube line
