@@ -39,7 +39,8 @@ def lazy_package(package: str, api: Mapping[str, str], eager: tuple[str, ...] = 
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         module, attr = found
         value = getattr(importlib.import_module(module, package), attr)
-        setattr(sys.modules[package], name, value)
+        if name not in hidden:  # a deprecated alias is not cached: it stays out of dir() and warns each time
+            setattr(sys.modules[package], name, value)
         return value
 
     def __dir__() -> list[str]:
