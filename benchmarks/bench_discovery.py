@@ -24,7 +24,7 @@ FAKE = ROOT / "core" / "tests" / "dists" / "minikube-driver-fake"
 
 IN_PROCESS = r"""
 import json, os, statistics, sys, time
-from minikube.registry import Catalog
+from minikube.registry._catalog import Catalog
 from minikube.registry._index import load_index
 def t(fn, n):
     out = []

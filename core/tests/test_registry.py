@@ -11,11 +11,10 @@ from minikube.registry import (
     Health,
     Priority,
     Registry,
-    check_all,
     current_platform,
-    suggest,
     supports,
 )
+from minikube.registry._health import check_all, suggest
 
 
 def test_priority_values_are_minikubes() -> None:

@@ -14,7 +14,8 @@ import logging
 from dataclasses import dataclass, field
 
 from .._errors import MinikubeError, Reason, RegistryError, is_known_reason, provider_reason, reason
-from ..registry import DriverDef, DriverHealth, Health, Priority, Registry, current_platform, rank, suggest
+from ..registry import DriverDef, DriverHealth, Health, Priority, Registry, current_platform
+from ..registry._health import rank, suggest
 from . import _ui
 from ._settings import Resolved
 

@@ -1,4 +1,5 @@
-"""The driver registry: DriverDef, its declaration, capabilities, health, and the one Registry.
+"""The driver registry: what driver authors use (DriverDef, Priority, Health, Capabilities) and the
+one Registry that finds, loads, checks and suggests drivers; the machinery stays in private modules.
 
 ``State`` and ``DriverState`` are driver API 1.0's names for ``Health`` and ``DriverHealth``:
 deprecated, and still working.
@@ -7,10 +8,10 @@ deprecated, and still working.
 import warnings
 from typing import Any
 
-from ._catalog import Catalog, DriverInfo
-from ._declaration import METADATA_FILE, Declaration
-from ._health import HEALTH_TIMEOUT, DriverHealth, Suggestion, check_all, health_timeout, rank, suggest
-from ._index import GROUP, PLUGIN_PREFIX
+from ._catalog import DriverInfo
+from ._declaration import METADATA_FILE
+from ._health import HEALTH_TIMEOUT, DriverHealth, Suggestion
+from ._index import GROUP
 from ._registry import Registry, require
 from ._types import MOUNT_KINDS, Capabilities, DriverDef, Health, Priority, current_platform, supports
 
@@ -19,10 +20,7 @@ __all__ = [
     "HEALTH_TIMEOUT",
     "METADATA_FILE",
     "MOUNT_KINDS",
-    "PLUGIN_PREFIX",
     "Capabilities",
-    "Catalog",
-    "Declaration",
     "DriverDef",
     "DriverHealth",
     "DriverInfo",
@@ -30,12 +28,8 @@ __all__ = [
     "Priority",
     "Registry",
     "Suggestion",
-    "check_all",
     "current_platform",
-    "health_timeout",
-    "rank",
     "require",
-    "suggest",
     "supports",
 ]
 

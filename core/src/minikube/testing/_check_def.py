@@ -11,7 +11,8 @@ import concurrent.futures
 import re
 
 from .._errors import DriverBrokenError
-from ..registry import HEALTH_TIMEOUT, METADATA_FILE, Catalog, DriverDef, DriverInfo, Health, Priority
+from ..registry import HEALTH_TIMEOUT, METADATA_FILE, DriverDef, DriverInfo, Health, Priority
+from ..registry._catalog import Catalog
 from ..registry._loading import load_def, with_declaration
 from ._check_base import _fail, _raised
 from ._contracts import DEF_VALID, ENTRY_POINT, HEALTH, METADATA
