@@ -33,7 +33,7 @@ from _timing import side_by_side, table, time_cmd  # noqa: E402
 
 URI = "qemu:///system"
 KVM2 = ROOT / "driver-kvm2"
-SMALL = ["--memory", "512mb", "--disk-size", "256mb", "--cpus", "2"]
+SMALL = ["--memory", "512mb", "--disk-size", "256mb", "--cpus", "2", "--force"]  # below minikube's minimums
 
 
 def skip(reason: str) -> None:

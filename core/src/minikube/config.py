@@ -41,7 +41,7 @@ class ClusterConfig:
     cpus: int = DEFAULT_CPUS
     memory: int = DEFAULT_MEMORY_MB  # MB
     disk_size: int = DEFAULT_DISK_MB  # MB
-    minikube_iso: str = ""  # boot image URL (a local path or file:// once downloaded)
+    minikube_iso: str = ""  # the boot image entry that worked (the driver is given its local file:// copy)
     driver_options: dict[str, Any] = field(default_factory=dict)
     store_path: str = ""  # MINIKUBE_HOME when the config was made
 
@@ -62,9 +62,18 @@ class ClusterConfig:
             doc = json.loads(text)
             if not isinstance(doc, dict):
                 raise ValueError("not a JSON object")
-            return cls(**{k: doc[j] for k, j in cls._JSON.items() if j in doc})
+            values = {k: doc[j] for k, j in cls._JSON.items() if j in doc}
+            defaults = cls()  # each field's default shows its JSON type
+            for k, v in values.items():
+                kind = type(getattr(defaults, k))
+                if not isinstance(v, kind) or isinstance(v, bool):
+                    raise ValueError(f'"{cls._JSON[k]}" is {json.dumps(v)}, not {_KIND_NAMES[kind]}')
+            return cls(**values)
         except (ValueError, TypeError) as e:
             raise ConfigError(f"{source} is corrupt: {e}") from None
+
+
+_KIND_NAMES = {str: "a string", int: "a whole number", dict: "an object"}
 
 
 def profile_path(name: str) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from minikube.cli._resources import default_memory_mb
+
 from ._helpers import Mk, assert_error
 
 if sys.version_info >= (3, 11):
@@ -70,11 +72,11 @@ def test_precedence_flag_then_env_then_config_then_default(mk: Mk) -> None:
     mk.ok("start", "--driver", "fake", "-p", "dflt")
     mk.ok("config", "set", "memory", "3000")
     mk.ok("config", "set", "cpus", "3")
-    mk.ok("start", "--driver", "fake", "-p", "conf")
-    mk.ok("start", "--driver", "fake", "-p", "env", env={"MINIKUBE_MEMORY": "4000", "MINIKUBE_CPUS": "4"})
-    mk.ok("start", "--driver", "fake", "-p", "flag", "--memory", "5000", env={"MINIKUBE_MEMORY": "4000"})
+    mk.ok("start", "--driver", "fake", "-p", "conf", "--force")  # --force: 3 or 4 CPUs may be more than here
+    mk.ok("start", "--driver", "fake", "-p", "env", "--force", env={"MINIKUBE_MEMORY": "4000", "MINIKUBE_CPUS": "4"})
+    mk.ok("start", "--driver", "fake", "-p", "flag", "--force", "--memory", "5000", env={"MINIKUBE_MEMORY": "4000"})
     got = {p: (mk.profile_config(p)["Memory"], mk.profile_config(p)["CPUs"]) for p in ("dflt", "conf", "env", "flag")}
-    assert got == {"dflt": (2048, 2), "conf": (3000, 3), "env": (4000, 4), "flag": (5000, 3)}
+    assert got == {"dflt": (default_memory_mb(), 2), "conf": (3000, 3), "env": (4000, 4), "flag": (5000, 3)}
 
 
 def test_driver_setting_precedence(mk: Mk) -> None:

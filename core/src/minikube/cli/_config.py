@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import UsageError
+from .._errors import ConfigError, UsageError
 from ..config import save_settings
 from . import _ui
 from ._settings import DRIVERS_TABLE, KEYS, Settings
@@ -40,7 +40,8 @@ def _checked(path: tuple[str, ...], value: str) -> tuple[tuple[str, ...], Any]:
             from ..registry import Registry
 
             return path, Registry().info(value).name  # DRV_NOT_FOUND with "did you mean"
-        return path, value.strip() if key.name in ("memory", "disk-size") else parsed
+        as_typed = key.name in ("memory", "disk-size", "iso-url") or value.strip().lower() == "max"
+        return path, value.strip() if as_typed else parsed  # "4g" and "max" stay so, not today's MB
     from ..registry import Registry
     from ._flags import coerce_for_config, driver_flags
 
@@ -58,19 +59,47 @@ def run_set(key: str, value: str) -> None:
     settings = Settings()  # a broken file stops us here, before anything is written
     path, stored = _checked(_split(key), value)
     node = settings.data
-    for part in path[:-1]:
+    for i, part in enumerate(path[:-1]):
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise UsageError(f"{part} in {settings.path} is not a table; fix the file first")
+            raise settings.not_a_table(path[:i + 1], child)
         node = child
     node[path[-1]] = stored
     save_settings(settings.data, settings.path)
 
 
+def _shown(value: Any) -> str:
+    import json
+
+    return json.dumps(value, default=str) if isinstance(value, (list, dict, bool)) else str(value)
+
+
+def problems(settings: Settings) -> list[ConfigError]:
+    """What ``minikube start`` would refuse in config.toml: a bad value, a [drivers] entry that is no table."""
+    from ._settings import parse_value
+
+    found: list[ConfigError] = []
+    for name, key in KEYS.items():
+        if name in settings.data:
+            try:
+                parse_value(key, settings.data[name], f"{name} in {settings.path}", ConfigError)
+            except ConfigError as e:
+                found.append(e)
+    tables = settings.data.get(DRIVERS_TABLE, {})
+    if not isinstance(tables, dict):
+        found.append(settings.not_a_table((DRIVERS_TABLE,), tables))
+    else:
+        found += [settings.not_a_table((DRIVERS_TABLE, d), t) for d, t in tables.items() if not isinstance(t, dict)]
+    return found
+
+
 def _lookup(settings: Settings, key: str) -> Any:
     node: Any = settings.data
-    for part in _split(key):
-        if not isinstance(node, dict) or part not in node:
+    path = _split(key)
+    for i, part in enumerate(path):
+        if not isinstance(node, dict):
+            raise settings.not_a_table(path[:i], node)
+        if part not in node:
             raise UsageError(f"{key} is not set in {settings.path}",
                              fix=f"Set it with: minikube config set {key} <value>")
         node = node[part]
@@ -81,7 +110,7 @@ def run_get(key: str) -> None:
     value = _lookup(Settings(), key)
     import json
 
-    _ui.out(json.dumps(value) if isinstance(value, (list, dict, bool)) else str(value))
+    _ui.out(json.dumps(value, default=str) if isinstance(value, (list, dict, bool)) else str(value))
 
 
 def run_unset(key: str) -> None:
@@ -104,13 +133,18 @@ def run_view(output: str) -> None:
     import json
 
     settings = Settings()
+    for e in problems(settings):  # shown as they are, with what start would say about them
+        _ui.warn(f"{e.message}. {e.fix}")
     if output == "json":
-        _ui.out(json.dumps(settings.data, sort_keys=True))
+        _ui.out(json.dumps(settings.data, sort_keys=True, default=str))
         return
     for k, v in sorted(settings.data.items()):
         if k == DRIVERS_TABLE and isinstance(v, dict):
             for drv, opts in sorted(v.items()):
-                for o, val in sorted((opts or {}).items()):
-                    _ui.out(f"- {k}.{drv}.{o}: {json.dumps(val) if isinstance(val, (list, bool)) else val}")
+                if not isinstance(opts, dict):
+                    _ui.out(f"- {k}.{drv}: {_shown(opts)}")
+                    continue
+                for o, val in sorted(opts.items()):
+                    _ui.out(f"- {k}.{drv}.{o}: {_shown(val)}")
         else:
-            _ui.out(f"- {k}: {v}")
+            _ui.out(f"- {k}: {_shown(v)}")

@@ -69,7 +69,9 @@ def format_help(flags: list[Flag], indent: str = "  ") -> str:
 def _coerce(f: Flag, raw: Any, where: str, error: type[MinikubeError]) -> Any:
     """One value for a flag, from text (command line, environment) or TOML (config.toml)."""
     def bad(what: str) -> MinikubeError:
-        kw: dict[str, Any] = {"reason_id": "MK_CONFIG_INVALID"} if error is ConfigError else {}
+        kw: dict[str, Any] = {}
+        if error is ConfigError:  # where = "drivers.<driver>.<option> in <file>"
+            kw = {"reason_id": "MK_CONFIG_INVALID", "fix": f"Fix it with: minikube config set {where.split()[0]} <value>"}
         return error(f"invalid value {raw!r} for {where}: {what}", **kw)
 
     if isinstance(f, BoolFlag):

@@ -156,10 +156,19 @@ class Driver(ABC):
 
 def json_field(json_name: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
     """A dataclass field that is saved under Go's JSON name (``IPAddress``...)."""
+    meta: dict[str, Any] = {"json": json_name}
+    if type(default) in _KINDS:
+        meta["kind"] = type(default)  # a saved value of another JSON type is refused on load
     if default is not dataclasses.MISSING and isinstance(default, (list, dict)):
         kw["default_factory"] = lambda d=default: type(d)(d)
         default = dataclasses.MISSING
-    return field(default=default, metadata={"json": json_name}, **kw)
+    return field(default=default, metadata=meta, **kw)
+
+
+#: A field's default type -> (what a saved value may be, how to say it).
+_KINDS: dict[type, tuple[tuple[type, ...], str]] = {
+    str: ((str,), "a string"), bool: ((bool,), "true or false"), int: ((int, float), "a number"),
+    float: ((int, float), "a number"), list: ((list,), "an array"), dict: ((dict,), "an object")}
 
 
 def to_json_dict(obj: Any) -> dict[str, Any]:
@@ -183,7 +192,11 @@ def load_json_dict(obj: Any, data: Mapping[str, Any]) -> None:
     for f in dataclasses.fields(obj):
         key = f.metadata.get("json", f.name)
         if key in data and not f.metadata.get("transient"):
-            setattr(obj, f.name, data[key])
+            value, kind = data[key], _KINDS.get(f.metadata.get("kind", type(None)))
+            if kind and value is not None and (not isinstance(value, kind[0]) or
+                                               (isinstance(value, bool) and bool not in kind[0])):
+                raise ConfigError(f'driver config: "{key}" is {json.dumps(value)}, not {kind[1]}')
+            setattr(obj, f.name, value)
 
 
 @dataclass
