@@ -42,7 +42,8 @@ def test_a_whole_lifecycle_through_the_console_script(venv: Venv, driver: str, t
     mk = Minikube(venv, tmp_path / "home")
     row = mk.drivers()[driver]
     assert row["status"] == "ok" and row["api"] == ">=1.0,<2", row
-    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": False, "needs_root": False}
+    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": False, "needs_root": False,
+                                   "boot_image": False}
     p = mk.ok("start", "--driver", driver, "-p", "old")
     assert "Traceback" not in p.stderr and "Deprecat" not in p.stderr
     assert mk("status", "-p", "old").returncode == 0

@@ -166,3 +166,26 @@ def test_a_malformed_declaration_is_refused_in_one_line(table: dict, words: str)
     with pytest.raises(ValueError) as e:
         parse("foo", table)
     assert words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_boot_image_is_a_declared_capability_with_its_offline_fix() -> None:
+    from minikube.registry._declaration import parse
+
+    d = parse("vm", {"api": ">=1.2,<2", "boot_image_fix": "build one with: x", "capabilities": {"boot_image": True}})
+    assert d.capabilities.boot_image and d.boot_image_fix == "build one with: x" and not d.notes
+    assert not parse("old", {"api": ">=1.0,<2", "capabilities": {"parallel": True}}).capabilities.boot_image
+    with pytest.raises(ValueError, match="'boot_image' must be true or false"):
+        parse("vm", {"capabilities": {"boot_image": "yes"}})
+
+
+def test_a_driver_for_a_newer_api_with_keys_this_core_does_not_know_is_incompatible_not_invalid() -> None:
+    from minikube import DriverIncompatibleError
+    from minikube.registry._catalog import _info
+    from minikube.registry._index import EntryRecord
+
+    rec = EntryRecord("next", "minikube_driver_next:DRIVER", "minikube-driver-next", "2.0.0", "/x",
+                      declared={"api": ">=9.0,<10", "capabilities": {"teleport": True}})
+    info = _info(rec)
+    assert not info.invalid
+    with pytest.raises(DriverIncompatibleError, match="upgrade minikube"):
+        info.check_usable()

@@ -40,7 +40,8 @@ def test_metadata_file_matches_the_def() -> None:
     assert table["default"] is DRIVER.default
     assert Priority.parse(table["priority"]) is DRIVER.priority
     assert table["platforms"] == list(DRIVER.platforms)
-    assert table["api"] == ">=1.1,<2"  # DriverDef.declared is driver API 1.1
+    assert table["api"] == ">=1.2,<2"  # the boot_image capability is driver API 1.2
+    assert table["capabilities"]["boot_image"] is True and DRIVER.capabilities.boot_image
 
 
 def test_a_def_states_its_facts_once_through_its_declaration() -> None:

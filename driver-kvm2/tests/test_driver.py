@@ -187,7 +187,7 @@ def test_pre_create_check_bad_inputs(test_conn: Any, tmp_path: Path) -> None:
     e = _pre_create_error(driver(tmp_path, boot2docker_url=(tmp_path / "absent.iso").as_uri()))
     assert e.reason.id == "MK_USAGE" and "absent.iso does not exist" in e.message
     e = _pre_create_error(driver(tmp_path, boot2docker_url=""))
-    assert e.reason.id == "MK_USAGE" and "build-tiny-iso.sh" in e.fix
+    assert e.reason.id == "MK_USAGE" and "minikube-tiny-iso" in e.fix and "--iso-url" in e.fix
     e = _pre_create_error(driver(tmp_path, boot2docker_url="https://example.invalid/x.iso"))
     assert e.reason.id == "MK_USAGE"
     big = tmp_path / "big.iso"
@@ -206,6 +206,26 @@ def test_explicit_kvm_needs_dev_kvm(test_conn: Any, tmp_path: Path, monkeypatch:
     monkeypatch.setattr("minikube_driver_kvm2._driver.DEV_KVM", str(fake))
     e = _pre_create_error(driver(tmp_path, virt_type="kvm"))
     assert e.reason.id == "PR_KVM_DEVICE_PERMISSION" and e.fix.startswith("Run: chgrp kvm /dev/kvm")
+
+
+def test_explicit_kvm_is_checked_for_the_user_qemu_runs_as(test_conn: Any, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """minikube run by root: QEMU runs as libvirt's user, so that user must open /dev/kvm, not root."""
+    import stat
+
+    from minikube_driver_kvm2._host import Identity
+
+    dev = tmp_path / "kvm"
+    try:
+        os.mknod(dev, 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    except OSError as e:
+        pytest.skip(f"cannot make a device node here: {e}")
+    qemu = Identity("libvirt-qemu", 64055, 64055, frozenset({64055}))
+    monkeypatch.setattr(KVMDriver, "qemu_identity", lambda self, conn: qemu)
+    monkeypatch.setattr("minikube_driver_kvm2._driver.DEV_KVM", str(dev))
+    e = _pre_create_error(driver(tmp_path, virt_type="kvm"))
+    assert e.reason.id == "PR_KVM_DEVICE_PERMISSION" and "by libvirt-qemu, the user QEMU runs as" in e.message
+    assert "usermod --append --groups kvm libvirt-qemu" in e.fix
 
 
 def test_create_flags_round_trip_through_json(tmp_path: Path) -> None:

@@ -92,7 +92,10 @@ def server() -> Iterator[Server]:
 
 
 def iso_dir(mk: Mk) -> Path:
-    return mk.home / "cache" / "iso"
+    """Downloads are cached per architecture, as minikube does."""
+    from minikube.registry import current_platform
+
+    return mk.home / "cache" / "iso" / current_platform().partition("/")[2]
 
 
 def cache_files(mk: Mk) -> list[str]:
@@ -108,7 +111,7 @@ def test_download_with_checksum_is_cached_and_reused(mk: Mk, server: Server) -> 
     image = iso_dir(mk) / "boot.iso"
     assert image.read_bytes() == IMAGE and cache_files(mk) == ["boot.iso", "boot.iso.json"]
     assert mk.machine_config("i1")["Driver"]["Boot2DockerURL"] == image.as_uri()
-    assert mk.profile_config("i1")["MinikubeISO"] == image.as_uri()
+    assert mk.profile_config("i1")["MinikubeISO"] == url  # the profile names the source; the driver boots the copy
     p = mk.ok("start", "--driver", "fake", "-p", "i2", "--iso-url", url)
     assert "* Using the cached boot image" in p.stderr
     assert server.gets("/good/boot.iso") == before + 1  # the second start did not download
@@ -212,3 +215,44 @@ def test_iso_url_from_config_and_environment(mk: Mk, tmp_path: Path) -> None:
     assert mk.profile_config("c")["MinikubeISO"] == a.as_uri()
     assert mk.profile_config("e")["MinikubeISO"] == b.as_uri()
     assert os.path.exists(a)
+
+
+def test_a_list_of_urls_is_tried_in_order_and_the_profile_records_the_one_that_worked(mk: Mk, server: Server) -> None:
+    missing, good = f"{server.url}/missing/boot.iso", f"{server.url}/side/boot.iso"
+    p = mk.ok("start", "--driver", "fake", "-p", "commas", "--iso-url", f"{missing},{good}")
+    assert "Traceback" not in p.stderr
+    assert mk.profile_config("commas")["MinikubeISO"] == good
+    assert mk.machine_config("commas")["Driver"]["Boot2DockerURL"] == (iso_dir(mk) / "boot.iso").as_uri()
+    mk.ok("start", "--driver", "fake", "-p", "repeated", "--iso-url", missing, "--iso-url", good)
+    mk.ok("start", "--driver", "fake", "-p", "env", env={"MINIKUBE_ISO_URL": f" {missing} , {good} "})
+    mk.ok("config", "set", "iso-url", f"{missing},{good}")
+    mk.ok("start", "--driver", "fake", "-p", "config")
+    for name in ("repeated", "env", "config"):
+        assert mk.profile_config(name)["MinikubeISO"] == good
+
+
+def test_when_every_url_fails_one_line_names_each_in_order(mk: Mk, server: Server) -> None:
+    first, second = f"{server.url}/missing/boot.iso", f"{server.url}/badside/boot.iso"
+    err = assert_error(mk("start", "--driver", "fake", "--iso-url", f"{first},{second}"), "INET_DOWNLOAD_BLOCKED", 42)
+    line = next(ln for ln in err.splitlines() if ln.startswith("X "))
+    assert line.index(f"{first}: the server answered 404") < line.index(f"{second}: the image has sha256 {SHA}")
+    assert "--iso-url PATH" in err
+    assert cache_files(mk) == [] and not (mk.home / "profiles" / "minikube").exists()
+
+
+def test_an_image_with_no_checksum_is_used_with_a_warning(mk: Mk, server: Server) -> None:
+    url = f"{server.url}/good/boot.iso"
+    p = mk.ok("start", "--driver", "fake", "--iso-url", url)
+    assert f"! the boot image {url} is not verified: the server has no {url}.sha256 (404)" in p.stderr
+
+
+@pytest.mark.parametrize("bad", ["http://[::1/x.iso", "https://", "http://127.0.0.1:99999/x.iso", "https://a..b/x.iso",
+                                 "http://[::1]:80/ok.iso,ftp://host/x.iso"])
+def test_a_malformed_iso_url_is_a_usage_error_before_anything_is_made(mk: Mk, bad: str) -> None:
+    for args, env in ((["--iso-url", bad], {}), ([], {"MINIKUBE_ISO_URL": bad})):
+        err = assert_error(mk("start", "--driver", "fake", *args, env=env), "MK_USAGE", 14)
+        assert "* Suggestion: Give a path, or a file://, http:// or https:// URL" in err
+        assert ("--iso-url" if args else "MINIKUBE_ISO_URL") in err
+    err = assert_error(mk("config", "set", "iso-url", bad), "MK_USAGE", 14)
+    assert not (mk.home / "config.toml").exists()
+    assert not any((mk.home / d).exists() for d in ("profiles", "machines", "cache"))

@@ -104,7 +104,7 @@ def _health_text(h: dict[str, Any]) -> str:
 
 def _capabilities_text(caps: dict[str, Any]) -> str:
     words = [f"mounts ({', '.join(caps['mounts'])})"] if caps["mounts"] else []
-    words += [k for k in ("multinode", "parallel", "needs_root") if caps[k]]
+    words += [k for k in ("multinode", "parallel", "needs_root", "boot_image") if caps.get(k)]
     return ", ".join(words) or "(none)"
 
 

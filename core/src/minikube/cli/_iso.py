@@ -1,92 +1,180 @@
-"""Boot images (minikube's LocalISOResource): ``--iso-url`` as a path, file://, http:// or https://.
+"""Boot images (minikube's ``--iso-url``): a list of paths, file://, http:// or https:// URLs.
 
-Downloads land in ``$MINIKUBE_HOME/cache/iso/<file name>``.  They are verified against
-``?checksum=sha256:<hex>`` on the URL or, failing that, a ``<url>.sha256`` file beside the image,
-written to a temp file in the same directory and renamed into place only once complete and
-verified, so no half file is ever used.  A ``<file name>.json`` record beside it (URL, size,
-sha256) is written last: an image without a matching record is not trusted and is fetched again.
-404s, checksum mismatches and cut-off downloads are clear errors that leave nothing behind.
+The list is tried in order and the first that gives an image wins: the profile records that URL,
+and the driver boots ``file://<local path>``.  Without ``--iso-url`` (flag, ``MINIKUBE_ISO_URL``,
+``iso-url`` in config.toml), a driver with the ``boot_image`` capability gets minikube's own image
+for this host's architecture from its mirrors (:mod:`._iso_default`); other drivers get none.
+
+Downloads land in ``$MINIKUBE_HOME/cache/iso/<arch>/<file name>``, verified against
+``?checksum=sha256:<hex>`` on the URL or a ``<url>.sha256`` beside the image (required for the
+default images; for a URL the user gives, its absence is a warning).  A ``<file name>.json``
+record beside the image (URL, size, sha256) is written last: an image without a matching record
+is not trusted and is fetched again.  When every URL fails, one error names each URL with its
+failure, in list order, and nothing is left behind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from .. import localpath
 from .._errors import MinikubeError, UsageError
 from .._files import ensure_dir, write_atomic
 from . import _ui
+from ._download import HEX, Failed, checksum_beside, download
 
 log = logging.getLogger("minikube.cli")
 
-CHUNK = 1 << 16
-TIMEOUT_S = 60.0
-_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def iso_cache_dir() -> Path:
-    return localpath.cache_dir() / "iso"
+def iso_cache_dir(arch: str | None = None) -> Path:
+    from ._iso_default import host_arch
+
+    return localpath.cache_dir() / "iso" / (arch or host_arch())
 
 
 @dataclass(frozen=True)
 class Source:
     url: str  # without the checksum parameter
     checksum: str | None  # lower-case sha256 hex from ?checksum=sha256:<hex>
+    raw: str = ""  # as the user wrote it
+
+    @property
+    def remote(self) -> bool:
+        return urlsplit(self.url).scheme.lower() in ("http", "https")
 
 
 def parse_url(raw: str) -> Source:
-    """Split off ``checksum=sha256:<hex>``; any other checksum form is a usage error."""
-    parts = urlsplit(raw)
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    """One entry, checked: a UsageError (a ValueError) says what is wrong; the settings name where
+    the value came from (flag, environment variable, config.toml)."""
+    text = raw.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as e:
+        raise UsageError(f"{text!r} is not a valid URL ({e})") from None
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        host = parts.hostname or ""
+        try:
+            ok = bool(host) and not any(c.isspace() for c in host) and bool(host.encode("idna"))
+        except UnicodeError:
+            ok = False
+        if not ok:
+            raise UsageError(f"{text!r} has no valid host name")
+        if port == 0:
+            raise UsageError(f"{text!r} has no valid port")
+    elif scheme == "file":
+        if not unquote(parts.path):
+            raise UsageError(f"{text!r} names no file")
+    elif scheme and not (len(scheme) == 1 and os.name == "nt"):
+        raise UsageError(f"unsupported URL scheme {scheme}:// in {text!r}")
     checksum = None
     kept = []
-    for k, v in query:
+    for k, v in parse_qsl(parts.query, keep_blank_values=True):
         if k != "checksum":
             kept.append((k, v))
             continue
         kind, _, digest = v.partition(":")
-        if kind.lower() != "sha256" or not _HEX.match(digest):
-            raise UsageError(f"invalid checksum {v!r} in --iso-url: use ?checksum=sha256:<64 hex digits>")
+        if kind.lower() != "sha256" or not HEX.match(digest):
+            raise UsageError(f"invalid checksum {v!r}: use ?checksum=sha256:<64 hex digits>")
         checksum = digest.lower()
-    url = urlunsplit(parts._replace(query=urlencode(kept))) if checksum else raw
-    return Source(url, checksum)
+    url = urlunsplit(parts._replace(query=urlencode(kept))) if checksum else text
+    return Source(url, checksum, text)
 
 
-def resolve_iso(raw: str | None) -> str:
-    """The boot image as a local ``file://`` URL: local ones checked, remote ones downloaded to the cache."""
-    if not raw:
-        return ""
-    src = parse_url(raw)
-    scheme = urlsplit(src.url).scheme.lower()
-    if scheme in ("http", "https"):
-        return fetch(src).as_uri()
-    if scheme == "file":
-        path = Path(unquote(urlsplit(src.url).path))
-    elif scheme == "" or (len(scheme) == 1 and os.name == "nt"):
-        path = Path(src.url.split("?", 1)[0] if src.checksum else src.url)
-    else:
-        raise UsageError(f"unsupported --iso-url {raw!r}: use a path, file://, http:// or https://")
+def parse_urls(raw: Any) -> tuple[str, ...]:
+    """The ``iso-url`` setting: comma-separated text, or a list (repeated flags, a TOML list)."""
+    items: Iterable[Any] = raw if isinstance(raw, (list, tuple)) else [raw]
+    urls = []
+    for item in items:
+        if isinstance(item, (bool, dict, list)) or item is None:
+            raise ValueError("use a path or URL, or several separated by commas")
+        for part in str(item).split(","):
+            if part.strip():
+                urls.append(parse_url(part).raw)
+    if not urls:
+        raise ValueError("use a path or URL, or several separated by commas")
+    return tuple(urls)
+
+
+@dataclass(frozen=True)
+class BootImage:
+    source: str  # the entry that worked, recorded in the profile
+    local: str  # file:// URI of the image the driver boots
+
+
+def boot_image(urls: tuple[str, ...] | None, *, boots_iso: bool, offline_fix: str = "") -> BootImage | None:
+    """The boot image for a new machine: the user's list, else minikube's default for an ISO-booting
+    driver, else none.  ``offline_fix`` is the driver's declared way to get an image offline."""
+    default = urls is None
+    if urls is None:
+        if not boots_iso:
+            return None
+        from ._iso_default import ARCHES, default_urls, host_arch
+
+        if host_arch() not in ARCHES:
+            raise UsageError(f"minikube publishes no boot image for {host_arch()} hosts",
+                             fix=" ".join(filter(None, ["Boot a local image: minikube start --iso-url PATH.",
+                                                        offline_fix])))
+        urls = tuple(default_urls())
+    sources = [parse_url(u) for u in urls]
+    for src in sources:  # a cached download of any entry wins before any network is used
+        hit = cached(src) if src.remote else None
+        if hit is not None:
+            _ui.info(f"* Using the cached boot image {hit}")
+            return BootImage(src.raw, hit.as_uri())
+    failures: list[tuple[Source, Failed]] = []
+    for src in sources:
+        try:
+            local = fetch(src, required=default) if src.remote else _local(src)
+        except Failed as e:
+            failures.append((src, e))
+            continue
+        return BootImage(src.raw if src.remote else local.as_uri(), local.as_uri())
+    raise _all_failed(failures, offline_fix)
+
+
+def _all_failed(failures: list[tuple[Source, Failed]], offline_fix: str) -> MinikubeError:
+    local_image = " ".join(filter(None, ["Or boot a local image: minikube start --iso-url PATH.", offline_fix]))
+    if len(failures) == 1:
+        src, f = failures[0]
+        message = f"{'Failed to cache ISO' if src.remote else 'Cannot use the boot image'}: {src.raw}: {f.what}"
+        advice = f.fix or "Check the URL and your network, then try again."
+        fix = " ".join([advice, local_image]) if src.remote else f.fix
+        if f.reason_id == "MK_USAGE":
+            return UsageError(message, fix=fix)
+        return MinikubeError(message, reason_id=f.reason_id, fix=fix)
+    listing = "; ".join(f"{src.raw}: {f.what}" for src, f in failures)
+    hints = list(dict.fromkeys(f.fix for _, f in failures if f.fix and f.reason_id == "INET_DOWNLOAD_BLOCKED"))
+    fix = " ".join(["Check your network and proxy (HTTPS_PROXY), then try again.", *hints, local_image])
+    return MinikubeError(f"Failed to cache ISO from any of its {len(failures)} URLs: {listing}",
+                         reason_id="INET_DOWNLOAD_BLOCKED", fix=fix)
+
+
+def _local(src: Source) -> Path:
+    """A path or file:// URL, used where it is (checked against ``?checksum=`` when given)."""
+    raw = src.url
+    path = Path(unquote(urlsplit(raw).path)) if urlsplit(raw).scheme.lower() == "file" else Path(raw)
     path = path.expanduser().resolve()
     if not path.is_file():
-        raise UsageError(f"invalid --iso-url: the boot image {path} does not exist",
-                         fix="Check the path, or use an http(s):// URL")
+        raise Failed(f"the file {path} does not exist", "MK_USAGE", "Check the path, or use an http(s):// URL.")
     if src.checksum:
         digest = _sha256_file(path)
         if digest != src.checksum:
-            raise MinikubeError(f"the boot image {path} has sha256 {digest}, but --iso-url asks for {src.checksum}",
-                                reason_id="INET_CHECKSUM")
-    return path.as_uri()
+            raise Failed(f"{path} has sha256 {digest}, expected {src.checksum}", "INET_CHECKSUM",
+                         "Check the checksum in --iso-url.")
+    return path
 
 
 def _sha256_file(path: Path) -> str:
@@ -122,136 +210,22 @@ def cached(src: Source) -> Path | None:
     return image
 
 
-def fetch(src: Source) -> Path:
-    """Download once into the cache (under a lock, so two starts do not race), verified and atomic."""
-    hit = cached(src)
-    if hit is not None:
-        _ui.info(f"* Using the cached boot image {hit}")
-        return hit
+def fetch(src: Source, *, required: bool) -> Path:
+    """Download once into the cache, verified and atomic, under a lock so two starts do not race.
+
+    The lock lives in ``$MINIKUBE_HOME/locks/iso/``, so a failed download leaves the cache as it was."""
     from filelock import FileLock
 
-    directory = ensure_dir(iso_cache_dir(), 0o755)
-    image = directory / cache_name(src.url)
-    with FileLock(str(directory / f".{image.name}.lock")):
+    image = iso_cache_dir() / cache_name(src.url)
+    lock = ensure_dir(localpath.minikube_home() / "locks" / "iso") / f"{image.parent.name}-{image.name}.lock"
+    with FileLock(str(lock)):
         hit = cached(src)  # another minikube may have fetched it while we waited
         if hit is not None:
             return hit
-        expected = src.checksum or _sha256_beside(src.url)
-        size, digest = _download(src.url, image, expected)
+        expected = src.checksum or checksum_beside(src.url, required)
+        size, digest = download(src.url, image, expected)
         write_atomic(_record_path(image), json.dumps(
             {"url": src.url, "size": size, "sha256": digest, "verified": expected is not None}, indent=2) + "\n",
             mode=0o644)
+    log.info("saved the boot image %s as %s (%d bytes, sha256 %s)", src.url, image, size, digest)
     return image
-
-
-def _open(url: str) -> Any:
-    import urllib.request
-
-    req = urllib.request.Request(url, headers={"User-Agent": "minikube (python)"})
-    return urllib.request.urlopen(req, timeout=TIMEOUT_S)  # noqa: S310 - the scheme is checked
-
-
-def _download_error(url: str, e: BaseException) -> MinikubeError:
-    import urllib.error
-
-    if isinstance(e, urllib.error.HTTPError):
-        what = f"the server answered {e.code} {e.reason}"
-    elif isinstance(e, urllib.error.URLError):
-        what = str(e.reason)
-    else:
-        what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-    return MinikubeError(f"downloading the boot image {url} failed: {what}", reason_id="INET_DOWNLOAD",
-                         fix="Check the --iso-url and your network, then run minikube start again")
-
-
-def _cut_off(url: str, got: int, total: int | None) -> MinikubeError:
-    of = f" of {total}" if total is not None else ""
-    return MinikubeError(f"the download of {url} was cut off after {got}{of} bytes", reason_id="INET_DOWNLOAD",
-                         fix="Run minikube start again to retry")
-
-
-def _sha256_beside(url: str) -> str | None:
-    """``<url>.sha256`` ("<hex>" or "<hex>  <name>"); its absence means the image is not verified."""
-    import urllib.error
-
-    side = url.split("?", 1)[0] + ".sha256"
-    try:
-        with _open(side) as resp:
-            text = resp.read(4096).decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        log.info("no checksum beside the boot image (%s: %s); it will not be verified", side, e.code)
-        return None
-    except (urllib.error.URLError, OSError) as e:
-        raise _download_error(side, e) from None
-    token = text.split()[0] if text.split() else ""
-    if not _HEX.match(token):
-        raise MinikubeError(f"{side} does not hold a sha256 checksum", reason_id="INET_CHECKSUM",
-                            fix="Fix the .sha256 file, or give ?checksum=sha256:<hex> in --iso-url")
-    return token.lower()
-
-
-def _download(url: str, image: Path, expected: str | None) -> tuple[int, str]:
-    """Stream into a temp file beside ``image``, check length and checksum, then rename into place."""
-    import http.client
-
-    fd, tmp_name = tempfile.mkstemp(dir=image.parent, prefix=f".{image.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            total: int | None = None
-            try:
-                with _open(url) as resp:
-                    total = int(resp.headers.get("Content-Length") or 0) or None
-                    size, digest = _copy(resp, out, total, image.name, url)
-            except http.client.IncompleteRead as e:
-                raise _cut_off(url, out.tell() + len(e.partial), total) from None
-            except (OSError, http.client.HTTPException) as e:
-                raise _download_error(url, e) from None
-            if total is not None and size != total:
-                raise _cut_off(url, size, total)
-            if expected is not None and digest != expected:
-                raise MinikubeError(f"the boot image {url} has sha256 {digest}, expected {expected}",
-                                    reason_id="INET_CHECKSUM",
-                                    fix="Check the checksum in --iso-url (or the .sha256 file beside the image)")
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        _record_path(image).unlink(missing_ok=True)  # the old record must not vouch for the new file
-        os.replace(tmp, image)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    log.info("downloaded %s to %s (%d bytes, sha256 %s)", url, image, size, digest)
-    return size, digest
-
-
-def _copy(resp: IO[bytes], out: IO[bytes], total: int | None, label: str, url: str) -> tuple[int, str]:
-    h = hashlib.sha256()
-    size = 0
-    if not _ui.fancy():
-        _ui.info(f"* Downloading the boot image {url} ...")
-        for chunk in iter(lambda: resp.read(CHUNK), b""):
-            out.write(chunk)
-            h.update(chunk)
-            size += len(chunk)
-        return size, h.hexdigest()
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (TextColumn("* Downloading {task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=_ui.console()) as bar:
-        task = bar.add_task(label, total=total)
-        for chunk in iter(lambda: resp.read(CHUNK), b""):
-            out.write(chunk)
-            h.update(chunk)
-            size += len(chunk)
-            bar.update(task, advance=len(chunk))
-    return size, h.hexdigest()

@@ -2,8 +2,8 @@
 
 Recent typer releases convert every command parameter through a pydantic ``TypeAdapter``, built
 when the command runs.  Importing pydantic and building those adapters costs more than all the rest
-of ``minikube status`` or ``minikube ip``.  Our parameters are only ``str``, ``int``, ``bool`` and
-str-valued ``Enum`` (optionally ``None``): this converts exactly those directly, with typer's own
+of ``minikube status`` or ``minikube ip``.  Our parameters are only ``str``, ``int``, ``bool``,
+str-valued ``Enum`` and ``list[str]`` (optionally ``None``): this converts exactly those directly, with typer's own
 ``BadParameter`` errors, and leaves every other parameter, and older typers (which use click's
 types and need none of this), to typer.
 
@@ -28,12 +28,15 @@ _PLAIN = (str, int, bool)
 
 
 def _plain_type(annotation: Any) -> type | None:
-    """``str``, ``int``, ``bool`` or an Enum class, unwrapped from ``Optional``; None for anything else."""
+    """``str``, ``int``, ``bool``, an Enum class or ``list[str]`` (a repeatable option, as ``list``),
+    unwrapped from ``Optional``; None for anything else."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) != 1:
             return None
         annotation = args[0]
+    if typing.get_origin(annotation) is list and typing.get_args(annotation) == (str,):
+        return list
     if annotation in _PLAIN or (isinstance(annotation, type) and issubclass(annotation, enum.Enum)):
         return typing.cast(type, annotation)
     return None
@@ -62,6 +65,8 @@ def install() -> bool:
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             t = self.target
+            if t is list:  # a repeatable option: every value, or None when it was not given
+                return [str(v) for v in value] if value else None
             if isinstance(value, t) and not (t is int and isinstance(value, bool)):
                 return value
             if t is str:

@@ -120,6 +120,11 @@ def _info(rec: EntryRecord) -> DriverInfo:
     try:
         d = parse(rec.name, rec.declared)
     except ValueError as e:
+        api = rec.declared.get("api")
+        if isinstance(api, str) and api and not api_admits(api, DRIVER_API_VERSION):
+            # A driver for a newer API may use keys this core does not know: "upgrade", not "invalid".
+            info.declaration = Declaration(rec.name, api=api)
+            return info
         info.invalid = f"{METADATA_FILE} is invalid: {e}"
         return info
     info.declaration = d

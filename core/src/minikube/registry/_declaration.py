@@ -13,8 +13,11 @@ invalid the same way everywhere.  A table looks like::
     api = ">=1.0,<2"
     summary = "Linux KVM/QEMU virtual machines through libvirt"
 
+    boot_image_fix = "An offline test image: minikube-tiny-iso (prints its path)"
+
     [drivers.kvm2.capabilities]
     parallel = true
+    boot_image = true
 
     [drivers.kvm2.reasons.PR_KVM_NOT_RUNNING]
     exit_code = 63
@@ -38,7 +41,7 @@ METADATA_FILE = "minikube-driver.toml"
 REASON_SITUATIONS = ("plugin-too-old", "plugin-not-root")
 
 _KEYS = {"aliases", "builtin", "default", "priority", "platforms", "api", "summary", "capabilities",
-         "reasons", "plugin_min_version"}
+         "reasons", "plugin_min_version", "boot_image_fix"}
 _REASON_ID = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
 
 
@@ -59,6 +62,9 @@ class Declaration:
     #: reason ID for a situation the core detects (``plugin-too-old``, ``plugin-not-root``)
     reason_for: dict[str, str] = field(default_factory=dict)
     plugin_min_version: str = ""
+    #: How to get a boot image without network, for this driver (capability ``boot_image``): added
+    #: to the fix when minikube's default image cannot be downloaded (driver API 1.2).
+    boot_image_fix: str = ""
     notes: list[str] = field(default_factory=list)  # accepted oddities, shown in listings
 
     def register_reasons(self) -> None:
@@ -131,6 +137,7 @@ def parse(name: str, table: Any) -> Declaration:
     d.api = _string(table.get("api", ""), "api")
     d.summary = _string(table.get("summary", ""), "summary")
     d.plugin_min_version = _string(table.get("plugin_min_version", ""), "plugin_min_version")
+    d.boot_image_fix = _string(table.get("boot_image_fix", ""), "boot_image_fix")
     if "capabilities" in table:
         d.capabilities = Capabilities.parse(table["capabilities"])
     if "reasons" in table:

@@ -89,25 +89,30 @@ class Capabilities:
     parallel: bool = False
     #: An external plugin that must run as root (setuid, or started through ``sudo -n``).
     needs_root: bool = False
+    #: Its machines boot minikube's ISO (a VM driver): without ``--iso-url``, ``minikube start``
+    #: downloads the default boot image for it (driver API 1.2).
+    boot_image: bool = False
 
     #: Capability name -> what a user asks for that needs it (for the refusal).
     WORDS = {"mounts": "shared folders", "multinode": "more than one node",
-             "parallel": "creating machines in parallel", "needs_root": "running as root"}
+             "parallel": "creating machines in parallel", "needs_root": "running as root",
+             "boot_image": "booting minikube's ISO"}
+    _FLAGS = ("multinode", "parallel", "needs_root", "boot_image")
 
     def to_dict(self) -> dict[str, Any]:
         return {"mounts": list(self.mounts), "multinode": self.multinode, "parallel": self.parallel,
-                "needs_root": self.needs_root}
+                "needs_root": self.needs_root, "boot_image": self.boot_image}
 
     @classmethod
     def parse(cls, table: Any) -> Capabilities:
         """A ``capabilities`` table; an unknown name or a value of the wrong type is a ValueError."""
         if not isinstance(table, Mapping):
             raise ValueError(f"capabilities must be a table, not {type(table).__name__}")
-        unknown = sorted(set(table) - {"mounts", "multinode", "parallel", "needs_root"})
+        unknown = sorted(set(table) - {"mounts", *cls._FLAGS})
         if unknown:
             raise ValueError(f"unknown capability {', '.join(map(repr, unknown))} "
-                             "(known: mounts, multinode, parallel, needs_root)")
-        for key in ("multinode", "parallel", "needs_root"):
+                             f"(known: mounts, {', '.join(cls._FLAGS)})")
+        for key in cls._FLAGS:
             if key in table and not isinstance(table[key], bool):
                 raise ValueError(f"capability {key!r} must be true or false, not {table[key]!r}")
         mounts = table.get("mounts", [])
@@ -117,8 +122,7 @@ class Capabilities:
         if bad:
             raise ValueError(f"capability 'mounts' names unknown kind(s) {', '.join(map(repr, bad))} "
                              f"(known: {', '.join(MOUNT_KINDS)})")
-        return cls(mounts=tuple(mounts), multinode=table.get("multinode", False),
-                   parallel=table.get("parallel", False), needs_root=table.get("needs_root", False))
+        return cls(mounts=tuple(mounts), **{key: table.get(key, False) for key in cls._FLAGS})
 
 
 _OS = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}

@@ -43,6 +43,11 @@ from typing import Any, Protocol
 CLEARED_SETTINGS = ("MINIKUBE_DRIVER", "MINIKUBE_CPUS", "MINIKUBE_MEMORY", "MINIKUBE_DISK_SIZE",
                     "MINIKUBE_ISO_URL", "MINIKUBE_PROFILE", "MINIKUBE_STRICT_PLUGINS")
 
+#: Where the harness points minikube's default boot-image mirrors unless a test names its own: a
+#: closed port on loopback, so a test that forgets ``--iso-url`` fails at once with minikube's
+#: offline error instead of downloading the real ISO from the internet.
+OFFLINE_MIRRORS = "http://127.0.0.1:9/"
+
 ERROR_PREFIX = "X Exiting due to"
 _ERROR_LINE = re.compile(r"^X Exiting due to ([A-Z][A-Z0-9_]*): (.*)$")
 
@@ -142,7 +147,8 @@ class MinikubeCLI:
         self.cache = Path(cache) if cache is not None else self.home.parent / f"{self.home.name}-xdg-cache"
         self.timeout = timeout
         self.env: dict[str, str] = {k: "" for k in (*CLEARED_SETTINGS, *clear)}
-        self.env.update({"MINIKUBE_HOME": str(self.home), "XDG_CACHE_HOME": str(self.cache)})
+        self.env.update({"MINIKUBE_HOME": str(self.home), "XDG_CACHE_HOME": str(self.cache),
+                         "MINIKUBE_ISO_MIRRORS": os.environ.get("MINIKUBE_ISO_MIRRORS") or OFFLINE_MIRRORS})
         if health_timeout is not None:
             self.env["MINIKUBE_HEALTH_TIMEOUT"] = str(health_timeout)
         self.env.update(env or {})

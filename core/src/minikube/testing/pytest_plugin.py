@@ -3,11 +3,13 @@
 pytest loads this in every session wherever minikube is installed, so it imports nothing of
 minikube up front: it adds the ``--minikube-driver`` option and ``minikube_driver`` ini
 setting (the driver :class:`minikube.testing.DriverConformance` checks when a subclass names
-none), the ``minikube_home`` fixture, and a summary of broken contracts with their docs.
+none), the ``minikube_home`` fixture, a summary of broken contracts with their docs, and
+``MINIKUBE_ISO_MIRRORS`` on a closed loopback port so no test downloads the real boot image.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_BROKEN] = []
+    # Tests never download minikube's real boot image: every minikube a test runs finds the
+    # default mirrors on a closed loopback port (a test that wants a mirror sets its own).
+    from ._cli import OFFLINE_MIRRORS
+
+    os.environ.setdefault("MINIKUBE_ISO_MIRRORS", OFFLINE_MIRRORS)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
