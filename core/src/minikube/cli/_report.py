@@ -1,6 +1,8 @@
 """Every error a command can end with, as one ``Exiting due to <ID>: <message>`` line and its
 exit code: the typer app and the fast path both end here, so an error reads the same whichever
-ran the command (``-v 2`` shows a traceback for an internal error, nothing else does)."""
+ran the command (``-v 2`` shows a traceback for an internal error, nothing else does).  With
+``-o json`` the same error is the ``io.k8s.sigs.minikube.error`` event on stdout instead, carrying
+the same reason ID, exit code and advice (``_ui.report`` decides which)."""
 
 from __future__ import annotations
 
