@@ -16,7 +16,8 @@ from minikube.cli import _fast, app
 TOKENS = ["status", "ip", "stop", "profile", "list", "drivers", "-p", "--profile", "--profile=", "--profile=x", "-px", "-p=", "-o", "--output",
           "--output=json", "--output=text", "--output=yaml", "-ojson", "-o=json", "json", "text", "JSON", "x",
           "minikube", "", "--", "-", "--help", "-h", "--bogus", "-x", "-v", "--v=2", "--alsologtostderr",
-          "--profile=-o", "-p-o", "--outputjson", "--prof", "status2", "-oj"]
+          "--profile=-o", "-p-o", "--outputjson", "--prof", "status2", "-oj",
+          "-f", "--format", "--format={{.Host}}", "-f{{.Name}}", "{{.Host}}", "{{.host}}", "--form", "-fjson"]
 
 
 def _typer_parse(args: list[str]) -> tuple[str, dict[str, object]] | None:
@@ -54,9 +55,11 @@ def test_the_fast_path_reads_a_line_as_typer_does_or_declines(args: list[str]) -
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["status"], ("status", {"profile": None, "output": "text"})),
-    (["status", "-p", "a", "-o", "json"], ("status", {"profile": "a", "output": "json"})),
-    (["status", "--profile=a", "--output=text", "-pb"], ("status", {"profile": "b", "output": "text"})),
+    (["status"], ("status", {"profile": None, "output": "text", "fmt": None})),
+    (["status", "-p", "a", "-o", "json"], ("status", {"profile": "a", "output": "json", "fmt": None})),
+    (["status", "--profile=a", "--output=text", "-pb"], ("status", {"profile": "b", "output": "text", "fmt": None})),
+    (["status", "-f", "{{.Host}}", "-p", "a"], ("status", {"profile": "a", "output": "text", "fmt": "{{.Host}}"})),
+    (["status", "--format={{.Name}}"], ("status", {"profile": None, "output": "text", "fmt": "{{.Name}}"})),
     (["ip", "-p", "a"], ("ip", {"profile": "a"})),
     (["profile", "list"], ("profile list", {"output": "text"})),
     (["profile", "list", "-o", "json"], ("profile list", {"output": "json"})),
@@ -68,13 +71,16 @@ def test_the_usual_lines_take_the_fast_path(args: list[str], expected: tuple) ->
 
 @pytest.mark.parametrize("args", [["status", "--help"], ["ip", "-o", "json"], ["status", "-o", "yaml"],
                                   ["status", "-p"], ["status", "extra"], ["start"], ["profile"],
-                                  ["profile", "list", "-p", "x"], ["profile", "list", "--help"]])
+                                  ["profile", "list", "-p", "x"], ["profile", "list", "--help"],
+                                  ["profile", "x"], ["status", "-f"], ["ip", "-f", "{{.Host}}"]])
 def test_anything_else_goes_to_typer(args: list[str]) -> None:
     assert _fast.parse(args) is None
 
 
 @pytest.mark.parametrize("argv, code", [("'status', '-p', 'nosuchprofile'", 85), ("'ip', '-p', 'nosuchprofile'", 85),
-                                        ("'profile', 'list', '-o', 'json'", 0)])
+                                        ("'profile', 'list', '-o', 'json'", 0),
+                                        ("'status', '-p', 'nosuchprofile', '-f', '{{.Host}}'", 85),
+                                        ("'status', '-o', 'json', '-f', '{{.Host}}'", 14)])
 def test_the_hot_commands_import_no_typer_click_or_rich(argv: str, code: int) -> None:
     program = ("import sys; from minikube.cli import _fast; "
                f"sys.argv = ['minikube', {argv}]\n"

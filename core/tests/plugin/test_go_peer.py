@@ -281,7 +281,7 @@ def test_minikube_lists_the_go_plugin_and_its_flags(mk: Mk, gopeer: str) -> None
 
 
 def test_minikube_lifecycle_on_the_go_plugin(mk: Mk) -> None:
-    mk.ok("start", "--driver", "gopeer", "--memory", "3000", "--cpus", "3", "--gopeer-label", "hello",
+    mk.ok("start", "--driver", "gopeer", "--memory", "3000", "--cpus", "3", "--force", "--gopeer-label", "hello",
           "--gopeer-tags", "x,y")
     host = mk.machine("minikube")
     assert host["DriverName"] == "gopeer"
@@ -292,8 +292,9 @@ def test_minikube_lifecycle_on_the_go_plugin(mk: Mk) -> None:
 
     st = mk("status")
     assert st.returncode == 0 and "Running" in st.stdout, (st.stdout, st.stderr)
-    assert json.loads(mk.ok("status", "-o", "json").stdout) == {"Name": "minikube", "Host": "Running",
-                                                                 "Driver": "gopeer"}
+    assert json.loads(mk.ok("status", "-o", "json").stdout) == {
+        "Name": "minikube", "Host": "Running", "Kubelet": "Irrelevant", "APIServer": "Irrelevant",
+        "Kubeconfig": "Irrelevant", "Worker": False}
     assert mk.ok("ip").stdout.strip() == "127.0.0.1"
 
     mk.ok("stop")

@@ -1,7 +1,7 @@
 """The read-only hot path: ``minikube status``, ``ip`` and ``profile list`` without importing typer.
 
 Typer (with click and rich) costs more to import than everything else these commands do.  Their
-whole grammar is ``status [-p NAME] [-o text|json]``, ``ip [-p NAME]`` and ``profile list
+whole grammar is ``status [-p NAME] [-o text|json] [-f FORMAT]``, ``ip [-p NAME]`` and ``profile list
 [-o text|json]``, with the option names from ``_options``.  :func:`parse` understands exactly that and returns None for anything else
 (``--help``, an unknown option, a value it is unsure of), which then goes to typer as usual, so a
 line is never understood differently: a property test checks every answer against typer's own
@@ -10,16 +10,16 @@ parser.
 
 from __future__ import annotations
 
-from ._options import OUTPUT, PROFILE, OutputFormat
+from ._options import FORMAT, OUTPUT, PROFILE, OutputFormat
 
 #: command (its words) -> its options: (long, short) -> parameter name
 COMMANDS: dict[tuple[str, ...], dict[tuple[str, str], str]] = {
-    ("status",): {PROFILE: "profile", OUTPUT: "output"},
+    ("status",): {PROFILE: "profile", OUTPUT: "output", FORMAT: "fmt"},
     ("ip",): {PROFILE: "profile"},
     ("profile", "list"): {OUTPUT: "output"},
 }
 #: what a parameter is when its option is not given (as the typer app declares it)
-DEFAULTS: dict[str, str | None] = {"profile": None, "output": OutputFormat.text.value}
+DEFAULTS: dict[str, str | None] = {"profile": None, "output": OutputFormat.text.value, "fmt": None}
 
 
 def _option(args: list[str], i: int, options: dict[tuple[str, str], str]) -> tuple[str, str, int] | None:
@@ -57,12 +57,16 @@ def parse(args: list[str]) -> tuple[str, dict[str, str | None]] | None:
 
 
 def run(command: str, params: dict[str, str | None]) -> None:
-    from ._lifecycle import run_ip, run_profile_list, run_status
-
     output = params.get("output") or DEFAULTS["output"] or "text"
     if command == "status":
-        run_status(params["profile"], output)
+        from ._status import run_status
+
+        run_status(params["profile"], output, params["fmt"])
     elif command == "ip":
+        from ._lifecycle import run_ip
+
         run_ip(params["profile"])
     else:
+        from ._profile import run_profile_list
+
         run_profile_list(output)

@@ -1,55 +1,57 @@
-"""stop, delete, status, ip, ssh and profile list.
+"""stop, delete, ip and ssh (``status`` is in ``_status``, ``profile`` in ``_profile``).
 
-``status`` and ``ip`` import only the profile's own driver: the catalog is read from the
+``ip`` (like ``status``) imports only the profile's own driver: the catalog is read from the
 discovery index (no imports) and just that driver's entry point is loaded.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-from typing import Any
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
 from ..config import list_profiles, load_profile
-from ..machine import HostStore, Machines, State
+from ..machine import HostStore, Machines
 from ..registry import Registry
 from . import _ui
 from ._settings import profile_name
 
 log = logging.getLogger("minikube.cli")
 
-#: minikube status's exit code bits: host (1), cluster (2) and Kubernetes (4) not running.
-STATUS_NOT_RUNNING = 7
 
-
-def _not_found(name: str) -> MachineNotFoundError:
+def not_found(name: str) -> MachineNotFoundError:
     return MachineNotFoundError(f'Profile "{name}" not found. Run "minikube profile list" to view all profiles.',
-                                fix=f"To start a cluster, run: minikube start -p {name}")
+                                fix=f'To start a cluster, run: "minikube start -p {name}"')
+
+
+def existing_or_none(name: str) -> Machines | None:
+    """The machines of this store if machine ``name`` exists in it, else None."""
+    machines = Registry().machines()
+    log.info("profile %s in %s", name, machines.store.home)
+    return machines if machines.exists(name) else None
 
 
 def _existing(profile: str | None) -> tuple[str, Machines]:
     name = profile_name(profile)
-    machines = Registry().machines()
-    log.info("profile %s in %s", name, machines.store.home)
-    if not machines.exists(name):
-        raise _not_found(name)
+    machines = existing_or_none(name)
+    if machines is None:
+        raise not_found(name)
     return name, machines
 
 
 def run_stop(profile: str | None) -> None:
     name, machines = _existing(profile)
-    _ui.info(f'* Stopping node "{name}" ...')
+    _ui.events_for(name)
+    _ui.step("Stopping", f'Stopping node "{name}" ...')
     try:
         with _ui.spinner(f'Stopping "{name}" ...'):
             machines.stop(name)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while stopping "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube stop -p {name}") from None
-    _ui.info("* 1 node stopped.")
+    _ui.step("Done", "1 node stopped.")
 
 
 # --- delete ----------------------------------------------------------------------------------
@@ -86,7 +88,7 @@ def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
             home.rmdir()
         except OSError:
             pass
-        _ui.info(f"* Successfully purged minikube's files from {home}")
+        _ui.step("Puring home dir", f"Successfully purged minikube's files from {home}")  # minikube's spelling
 
 
 def _delete_one(name: str) -> None:
@@ -94,6 +96,7 @@ def _delete_one(name: str) -> None:
     machines = reg.machines()
     store = machines.store
     pdir = localpath.profile_dir(name)
+    _ui.set_step("Deleting")
     if not store.machine_dir(name).exists() and not pdir.exists():
         _ui.info(f'* "{name}" profile does not exist, trying anyways.')
         return
@@ -107,7 +110,7 @@ def _delete_one(name: str) -> None:
     import shutil
 
     shutil.rmtree(pdir, ignore_errors=True)
-    _ui.info(f'* Removed all traces of the "{name}" cluster.')
+    _ui.step("Done", f'Removed all traces of the "{name}" cluster.')
 
 
 def _remove_machine(reg: Registry, machines: Machines, name: str) -> None:
@@ -139,18 +142,7 @@ def _remove_machine(reg: Registry, machines: Machines, name: str) -> None:
         machines.store.remove(name)
 
 
-# --- status, ip, ssh ---------------------------------------------------------------------------
-
-def run_status(profile: str | None, output: str) -> None:
-    name, machines = _existing(profile)
-    state = machines.status(name)
-    host = str(state) or "Nonexistent"
-    if output == "json":
-        _ui.out(json.dumps({"Name": name, "Host": host, "Driver": machines.load(name).driver_name}))
-    else:
-        _ui.out(f"{name}\ntype: Control Plane\nhost: {host}")
-    raise SystemExit(0 if state == State.RUNNING else STATUS_NOT_RUNNING)
-
+# --- ip, ssh ------------------------------------------------------------------------------------
 
 def run_ip(profile: str | None) -> None:
     name, machines = _existing(profile)
@@ -173,42 +165,19 @@ def run_ssh(profile: str | None, command: list[str]) -> None:
                             fix="Install OpenSSH's client (Debian: apt-get install openssh-client)")
     if command and command[0] == "--":
         command = command[1:]
-    argv = [ssh, "-i", key, "-p", str(port), "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
-            f"{user}@{host}", *command]
+    from ..machine._ssh import SSH_OPTIONS, ssh_unreachable
+
+    # A guest that is "Running" to its driver may still not answer (booting, hung, its network
+    # gone): say so in seconds, as one line, instead of leaving ssh to hang on it.
+    why = ssh_unreachable(host, port)
+    if why is not None:
+        raise MinikubeError(f'cannot reach "{name}" over SSH at {host}:{port}: {why}', reason_id="IF_SSH_CLIENT",
+                            fix=f"Check it with: minikube status -p {name}; restart it with: minikube stop -p {name} "
+                                f"&& minikube start -p {name}")
+    argv = [ssh, "-i", key, "-p", str(port)]
+    for option in SSH_OPTIONS:
+        argv += ["-o", option]
+    argv += [f"{user}@{host}", *command]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(ssh, argv)
-
-
-# --- profile list ------------------------------------------------------------------------------
-
-def run_profile_list(output: str) -> None:
-    machines = Registry().machines()
-    names = sorted(set(list_profiles()) | set(machines.store.list()))
-    states = machines.states([n for n in names if machines.exists(n)])
-    rows: list[dict[str, Any]] = []
-    for name in names:
-        try:
-            cfg = load_profile(name)
-        except MinikubeError as e:
-            rows.append({"Name": name, "Error": e.message})
-            continue
-        state = states.get(name)
-        status = "Nonexistent" if state is None else "Error" if isinstance(state, MinikubeError) else str(state)
-        rows.append({"Name": name, "Status": status or "Nonexistent", "Driver": cfg.driver,
-                     "Config": json.loads(cfg.to_json())})
-    valid = [r for r in rows if "Error" not in r]
-    invalid = [r for r in rows if "Error" in r]
-    if output == "json":
-        _ui.out(json.dumps({"invalid": invalid, "valid": valid}))
-        return
-    if not valid and not invalid:
-        _ui.info("* No minikube profile was found.")
-        return
-    _ui.out(f"{'PROFILE':<20} {'DRIVER':<14} {'STATUS':<12} {'CPUS':<5} {'MEMORY':<8}")
-    for p in valid:
-        c = p["Config"]
-        _ui.out(f"{p['Name']:<20} {p['Driver']:<14} {p['Status']:<12} {c['CPUs']:<5} {c['Memory']:<8}".rstrip())
-    for p in invalid:
-        _ui.out(f"{p['Name']:<20} {'?':<14} {'Invalid':<12} {p['Error']}")

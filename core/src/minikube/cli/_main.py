@@ -8,13 +8,13 @@ errors from click included, tracebacks never (``-v 2`` shows one for an internal
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from .._errors import MinikubeError, UsageError
 from .._version import __version__
-from ._options import OUTPUT, PROFILE, OutputFormat, keys_help
+from ._options import FORMAT, OUTPUT, PROFILE, OutputFormat, keys_help
 
 app = typer.Typer(
     name="minikube",
@@ -27,7 +27,24 @@ app = typer.Typer(
 )
 drivers_app = typer.Typer(help="List and inspect the installed drivers.", no_args_is_help=True,
                           rich_markup_mode=None)
-profile_app = typer.Typer(help="Profiles (clusters) on this machine.", no_args_is_help=True, rich_markup_mode=None)
+
+
+class _ProfileGroup(typer.core.TyperGroup):
+    """``profile list`` is a command; any other word is ``profile NAME`` (set the active profile),
+    as in minikube, where a profile may be called anything that is not ``list``."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        found = self.commands.get(args[0]) if args else None
+        if args and not args[0].startswith("-") and (found is None or found.hidden):
+            return _SET_PROFILE, self.commands[_SET_PROFILE], args
+        return super().resolve_command(ctx, args)
+
+
+_SET_PROFILE = "set-active"
+profile_app = typer.Typer(help="Print the active profile; `minikube profile NAME` makes NAME the active one "
+                               "(`default` is minikube); `minikube profile list` lists them all.",
+                          cls=_ProfileGroup, invoke_without_command=True, no_args_is_help=False,
+                          subcommand_metavar="[NAME] | list [-o json]", rich_markup_mode=None)
 config_app = typer.Typer(
     help="User settings in $MINIKUBE_HOME/config.toml.\n\nPrecedence: command-line flags, then MINIKUBE_* "
          "environment variables, then config.toml, then defaults.\n\n\b\nKeys:\n" + keys_help(),
@@ -92,31 +109,41 @@ def start(
     driver: Annotated[str | None, typer.Option(
         "--driver", "-d", help="Driver to use [env MINIKUBE_DRIVER; config: driver].",
         autocompletion=_complete_drivers)] = None,
-    cpus: Annotated[str | None, typer.Option("--cpus", help="Number of CPUs [default: 2].")] = None,
+    cpus: Annotated[str | None, typer.Option("--cpus", help="Number of CPUs (at least 2), or max: all of this computer's [default: 2].")] = None,
     memory: Annotated[str | None, typer.Option(
-        "--memory", help="Memory: 4096, 4096mb, 4g [default: 2048mb].")] = None,
+        "--memory", help="Memory: 4096, 4096mb, 4g (at least 1800mb), or max: this computer's less 1024mb "
+                         "[default: a quarter of this computer's, 3072mb to 6144mb].")] = None,
     disk_size: Annotated[str | None, typer.Option(
-        "--disk-size", help="Disk size: 20000mb, 20g [default: 20000mb].")] = None,
-    iso_url: Annotated[str | None, typer.Option(
-        "--iso-url", help="Boot image: a path, file://, http(s):// (with ?checksum=sha256:<hex>).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Carry on past failed driver health checks.")] = False,
+        "--disk-size", help="Disk size: 20000mb, 20g (at least 2000mb) [default: 20000mb].")] = None,
+    iso_url: Annotated[list[str] | None, typer.Option(
+        "--iso-url", metavar="URL", help="Boot image: a path, file://, http(s):// (with ?checksum=sha256:<hex>); several "
+        "(commas, or repeated) are tried in order [default: minikube's ISO for VM drivers].")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Carry on past failed driver health checks, and too little or too "
+                                        "much memory, CPUs or disk.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say why each driver was picked or not.")] = False,
     want_help: Annotated[bool, typer.Option("--help", "-h", help="Show this message, and the driver's own "
                                                                   "options with --driver.")] = False,
+    output: Annotated[OutputFormat, typer.Option(*OUTPUT, help="Output format: text, or json for minikube's "
+                                                 "event stream (one CloudEvent per line).")] = OutputFormat.text,
 ) -> None:
     """Start a machine (create it the first time). The chosen driver's own options
     (minikube start --driver=NAME --help) are accepted too."""
+    from . import _ui
     from ._start import run_start
 
+    _ui.set_output(output.value)
     run_start(ctx, profile=profile, driver=driver, cpus=cpus, memory=memory, disk_size=disk_size,
               iso_url=iso_url, force=force, explain=explain, want_help=want_help)
 
 
 @app.command()
-def stop(profile: Profile = None) -> None:
+def stop(profile: Profile = None, output: Annotated[OutputFormat, typer.Option(
+        *OUTPUT, help="Output format: text, or json for minikube's event stream.")] = OutputFormat.text) -> None:
     """Stop a running machine."""
+    from . import _ui
     from ._lifecycle import run_stop
 
+    _ui.set_output(output.value)
     run_stop(profile)
 
 
@@ -125,19 +152,29 @@ def delete(
     profile: Profile = None,
     all_profiles: Annotated[bool, typer.Option("--all", help="Delete every profile.")] = False,
     purge: Annotated[bool, typer.Option("--purge", help="Also remove minikube's files from $MINIKUBE_HOME.")] = False,
+    output: Annotated[OutputFormat, typer.Option(
+        *OUTPUT, help="Output format: text, or json for minikube's event stream.")] = OutputFormat.text,
 ) -> None:
     """Delete a machine and everything minikube keeps for it."""
+    from . import _ui
     from ._lifecycle import run_delete
 
+    _ui.set_output(output.value)
     run_delete(profile, all_profiles, purge)
 
 
 @app.command()
-def status(profile: Profile = None, output: Output = OutputFormat.text) -> None:
+def status(
+    profile: Profile = None,
+    output: Output = OutputFormat.text,
+    fmt: Annotated[str | None, typer.Option(
+        *FORMAT, help="Go-template style format, e.g. '{{.Host}}' (fields: Name Host Kubelet APIServer "
+                      "Kubeconfig Worker); not with -o json.")] = None,
+) -> None:
     """Show a machine's state (exit code 0 when running, 7 when not, 85 when there is none)."""
-    from ._lifecycle import run_status
+    from ._status import run_status
 
-    run_status(profile, output.value)
+    run_status(profile, output.value, fmt)
 
 
 @app.command()
@@ -156,10 +193,28 @@ def ssh(ctx: typer.Context, profile: Profile = None) -> None:
     run_ssh(profile, list(ctx.args))
 
 
+@profile_app.callback()
+def profile_root(ctx: typer.Context) -> None:
+    """Print the active profile; `minikube profile NAME` makes NAME the active one (`default` is
+    minikube); `minikube profile list` lists them all."""
+    if ctx.invoked_subcommand is None:
+        from ._profile import run_profile
+
+        run_profile([])
+
+
+@profile_app.command(_SET_PROFILE, hidden=True, context_settings={
+    "ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+def profile_set(ctx: typer.Context) -> None:
+    from ._profile import run_profile
+
+    run_profile(list(ctx.args))
+
+
 @profile_app.command("list")
 def profile_list(output: Output = OutputFormat.text) -> None:
-    """List profiles with their driver and state."""
-    from ._lifecycle import run_profile_list
+    """List profiles: driver, IP, state and which one is active."""
+    from ._profile import run_profile_list
 
     run_profile_list(output.value)
 
@@ -238,6 +293,7 @@ def run(args: list[str]) -> int:
     from ._report import interrupted, report_exception
 
     _typer_compat.install()  # plain str/int/Enum parameters without importing pydantic
+    _ui.output_from_args(args)  # so that a usage error of `start -o json` is an error event too
     click_usage, click_exception, no_args = _click_errors()
     try:
         rv = app(args=args, prog_name="minikube", standalone_mode=False)

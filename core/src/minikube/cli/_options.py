@@ -8,16 +8,17 @@ import enum
 
 PROFILE = ("--profile", "-p")
 OUTPUT = ("--output", "-o")
+FORMAT = ("--format", "-f")
 
 #: The user settings (``minikube config``; also ``--<name>`` and ``MINIKUBE_<NAME>``): name -> what
 #: it is.  ``_settings.KEYS`` adds each one's parser and default; the app's help reads this table,
 #: so ``minikube --help`` imports none of the settings machinery.
 SETTINGS = {
     "driver": "Driver to use when a new machine is made (name or alias)",
-    "cpus": "Number of CPUs of a new machine",
-    "memory": "Memory of a new machine (4096, 4096mb, 4g)",
+    "cpus": "Number of CPUs of a new machine (2 or more, or max)",
+    "memory": "Memory of a new machine (4096, 4096mb, 4g, or max)",
     "disk-size": "Disk size of a new machine (20000mb, 20g)",
-    "iso-url": "Boot image: a path, file://, http:// or https:// URL",
+    "iso-url": "Boot images tried in order (commas): paths, file://, http(s):// URLs [default: minikube's ISO]",
     "profile": "The profile commands act on when -p is not given",
 }
 #: The config.toml table of per-driver options: ``[drivers.<name>]``.

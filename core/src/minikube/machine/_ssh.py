@@ -27,3 +27,37 @@ def generate_ssh_key(path: Path | str) -> bytes:
             raise DriverError(f"ssh-keygen failed: {proc.stderr.strip()}")
         path.chmod(0o600)
     return pub.read_bytes()
+
+
+#: Seconds ``minikube ssh`` gives a guest to accept the connection and greet (libmachine's
+#: ConnectTimeout); also passed to OpenSSH, which otherwise waits for the kernel (minutes).
+SSH_CONNECT_TIMEOUT = 10.0
+
+#: OpenSSH options for ``minikube ssh``, as libmachine's external client uses them: a guest that
+#: stops answering ends the session after about three minutes instead of hanging it for ever.
+SSH_OPTIONS = ("StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR",
+               "IdentitiesOnly=yes", "PasswordAuthentication=no", f"ConnectTimeout={SSH_CONNECT_TIMEOUT:g}",
+               "ServerAliveInterval=60")
+
+
+def ssh_unreachable(host: str, port: int, timeout: float = SSH_CONNECT_TIMEOUT) -> str | None:
+    """Why an SSH server at ``host:port`` cannot be used, or None when it greets us.
+
+    An SSH server speaks first (its ``SSH-2.0-...`` line), so connecting and reading one line
+    tells a live guest from one that refuses, does not route, or accepts and never answers,
+    within ``timeout`` seconds rather than the minutes a stuck ``ssh`` would take."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            conn.settimeout(max(0.1, deadline - time.monotonic()))
+            greeting = conn.recv(256)
+    except TimeoutError:
+        return f"no answer within {timeout:g}s"
+    except OSError as e:
+        return e.strerror or str(e)
+    if not greeting:
+        return "the connection was closed without an SSH greeting"
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import localpath
-from .._errors import ConfigError, ConfigVersionError, LockedError, MachineNotFoundError
+from .._errors import ConfigError, ConfigVersionError, LockedError, MachineNotFoundError, UsageError
 from .._files import ensure_dir, write_atomic
 
 CONFIG_VERSION = 3
@@ -83,12 +84,19 @@ class HostStore:
         except ValueError as e:
             raise ConfigError(f"{path} is corrupt: {e}", fix=recover) from None
         version = doc.get("ConfigVersion", 0)
-        if not isinstance(version, int) or version > CONFIG_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ConfigError(f"{path} is corrupt: \"ConfigVersion\" is {json.dumps(version)}, not a number",
+                              fix=recover)
+        if version > CONFIG_VERSION:
             raise ConfigVersionError(
                 f"{path} has ConfigVersion {version}, newer than this minikube understands ({CONFIG_VERSION})")
         driver_name = doc.get("DriverName")
         if not isinstance(driver_name, str) or not driver_name:
             raise ConfigError(f"{path} is corrupt: no DriverName", fix=recover)
+        for key, kind, what in (("Driver", dict, "an object"), ("HostOptions", dict, "an object"),
+                                ("Name", str, "a string")):
+            if doc.get(key) is not None and not isinstance(doc[key], kind):
+                raise ConfigError(f"{path} is corrupt: \"{key}\" is {json.dumps(doc[key])}, not {what}", fix=recover)
         return Host(name=doc.get("Name") or name, driver_name=driver_name,
                     driver_raw=json.dumps(doc.get("Driver") or {}).encode(),
                     host_options=doc.get("HostOptions") or {}, config_version=CONFIG_VERSION)
@@ -105,17 +113,26 @@ class HostStore:
 
         shutil.rmtree(self.machine_dir(name), ignore_errors=True)
 
+    def lock_path(self, name: str) -> Path:
+        return self.home / "locks" / f"{localpath.validate_name(name, 'machine')}.lock"
+
     @contextmanager
     def lock(self, name: str, timeout: float | None = None,
              on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """Serialise work on one machine across processes (filelock).  ``on_wait`` is called once
-        if another command holds the lock, before waiting for it (to say so)."""
+        if another command holds the lock, before waiting for it (to say so).
+
+        A machine that does not exist when the work is done (deleted, or never made) leaves no
+        lock file behind: it is unlinked while still held, as the last step.  A waiter that got
+        the unlinked file's lock sees that and takes the lock again on the new file."""
         from filelock import FileLock, Timeout
 
         if timeout is None:
-            timeout = float(os.environ.get("MINIKUBE_LOCK_TIMEOUT", "600"))
-        localpath.validate_name(name, "machine")
-        lock = FileLock(str(ensure_dir(self.home / "locks") / f"{name}.lock"))
+            timeout = lock_timeout()
+        path = self.lock_path(name)
+        ensure_dir(path.parent)
+        lock = FileLock(str(path))
+        deadline = time.monotonic() + timeout
         try:
             try:
                 lock.acquire(timeout=0 if on_wait is not None else timeout)
@@ -124,10 +141,42 @@ class HostStore:
                     raise
                 on_wait()
                 lock.acquire(timeout=timeout)
+            while not _holds_current_file(lock, path):
+                lock.release()
+                lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
         except Timeout:
             raise LockedError(f'another minikube command is working on "{name}" '
                               f"(waited {timeout:g}s for {lock.lock_file})") from None
         try:
             yield
         finally:
-            lock.release()
+            try:
+                if not self.machine_dir(name).exists():
+                    path.unlink(missing_ok=True)
+            finally:
+                lock.release()
+
+
+def lock_timeout() -> float:
+    """``MINIKUBE_LOCK_TIMEOUT``: seconds to wait for another command on the same machine (600)."""
+    raw = os.environ.get("MINIKUBE_LOCK_TIMEOUT", "") or "600"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"invalid value {raw!r} for MINIKUBE_LOCK_TIMEOUT: use a number of seconds",
+                         fix="Set MINIKUBE_LOCK_TIMEOUT to a number such as 600, or unset it")
+    return seconds
+
+
+def _holds_current_file(lock: Any, path: Path) -> bool:
+    """Whether the held lock is on the file now at ``path``, not on one unlinked by a command that
+    deleted the machine meanwhile (newer filelocks check this themselves; older ones do not)."""
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    if not isinstance(fd, int):
+        return True  # this filelock keeps no descriptor we can see: trust it
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False

@@ -38,6 +38,10 @@ class FakeDriver(BaseDriver):
     fail_create: bool = json_field("FakeFailCreate", False)
     exists: bool = json_field("FakeExists", False)
     create_delay: int = json_field("FakeCreateDelay", 0)
+    #: Make stop / start fail (set in the saved config by tests: not create flags, so the flag list stays
+    #: the one Go peers and the docs know).
+    fail_stop: bool = json_field("FakeFailStop", False)
+    fail_start: bool = json_field("FakeFailStart", False)
 
     def driver_name(self) -> str:
         return "fake"
@@ -74,11 +78,15 @@ class FakeDriver(BaseDriver):
 
     def start(self) -> None:
         self._need()
+        if self.fail_start:
+            raise DriverError("fake start failed as asked (FakeFailStart)")
         self.state = int(State.RUNNING)
         self.ip_address = self._ip()
 
     def stop(self) -> None:
         self._need()
+        if self.fail_stop:
+            raise DriverError("fake stop failed as asked (FakeFailStop)")
         self.state = int(State.STOPPED)
 
     def kill(self) -> None:

@@ -1,0 +1,127 @@
+"""``minikube profile [NAME]`` and ``minikube profile list``.
+
+The active profile is the ``profile`` key of config.toml: the same value ``minikube config get
+profile`` shows and every command's ``-p`` defaults to (after ``MINIKUBE_PROFILE``), so there is one
+place it is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .._errors import MinikubeError, UsageError
+from . import _ui
+
+#: minikube's reserved words: names of its commands that ``minikube profile NAME`` refuses.
+RESERVED = ("start", "stop", "status", "delete", "config", "open", "profile", "addons", "cache", "logs")
+USAGE = "usage: minikube profile [MINIKUBE_PROFILE_NAME]"
+
+
+def _active() -> str | None:
+    """The active profile, or None when the setting itself is broken (listing still works)."""
+    from ._settings import profile_name
+
+    try:
+        return profile_name(None)
+    except MinikubeError:
+        return None
+
+
+def _exists(name: str) -> bool:
+    from ..config import profile_path
+    from ..machine import HostStore
+
+    return profile_path(name).is_file() or HostStore().exists(name)
+
+
+def run_profile(args: list[str]) -> None:
+    """Bare: print the active profile.  With a name: make it the active one."""
+    from ._settings import profile_name
+
+    if not args:
+        _ui.out(profile_name(None))
+        return
+    if len(args) > 1:
+        raise UsageError(USAGE, fix="See: minikube profile --help")
+    from ..config import DEFAULT_PROFILE, save_settings
+    from ._settings import Settings, parse_profile
+
+    name = args[0]
+    try:
+        parse_profile(name)
+    except ValueError as e:
+        raise UsageError(f"Profile name {name!r} is not valid: {e}",
+                         fix="Use letters, digits, '-' and '.', starting with a letter or digit.") from None
+    if name in RESERVED:
+        raise MinikubeError(f'Profile name "{name}" is reserved: it is a minikube command',
+                            reason_id="MK_RESERVED_PROFILE")
+    settings = Settings()  # a broken config.toml stops us here, before anything is written
+    if name == "default":
+        name = DEFAULT_PROFILE  # minikube's alias; the default profile may be set before it is started
+    elif not _exists(name):
+        from ._lifecycle import not_found
+
+        raise not_found(name)
+    settings.data["profile"] = name
+    save_settings(settings.data, settings.path)
+    env = os.environ.get("MINIKUBE_PROFILE")
+    if env and env != name:
+        _ui.warn(f"MINIKUBE_PROFILE={env} is set: it still overrides the saved profile in this shell")
+    _ui.info(f"* minikube profile was successfully set to {name}")
+
+
+# --- profile list ------------------------------------------------------------------------------
+
+def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(valid, invalid) in minikube's shape; a profile whose files cannot be read is invalid."""
+    from ..config import list_profiles, load_profile
+    from ..registry import Registry
+
+    machines = Registry().machines()
+    names = sorted(set(list_profiles()) | set(machines.store.list()))
+    ips: dict[str, str] = {}
+    states = machines.states([n for n in names if machines.exists(n)], ips)
+    active = _active()
+    valid: list[dict[str, Any]] = []
+    invalid: list[dict[str, Any]] = []
+    for name in names:
+        row: dict[str, Any] = {"Name": name, "Status": "", "Config": None, "Active": name == active,
+                               "ActiveKubeContext": False}  # no Kubernetes, so no kube context
+        try:
+            cfg = load_profile(name)
+        except MinikubeError as e:
+            invalid.append({**row, "Error": e.message})
+            continue
+        state = states.get(name)
+        row["Status"] = ("Nonexistent" if state is None else "Error" if isinstance(state, MinikubeError)
+                         else str(state) or "Nonexistent")
+        config = json.loads(cfg.to_json())
+        config["Nodes"] = [{"Name": "", "IP": ips.get(name, ""), "ControlPlane": True, "Worker": True}]
+        row["Config"] = config
+        valid.append(row)
+    return valid, invalid
+
+
+def run_profile_list(output: str) -> None:
+    valid, invalid = _rows()
+    if output == "json":
+        _ui.out(json.dumps({"invalid": invalid, "valid": valid}))
+        return
+    if not valid and not invalid:
+        raise MinikubeError("No minikube profile was found.", reason_id="MK_USAGE_NO_PROFILE")
+    if valid:
+        header = ("PROFILE", "DRIVER", "IP", "STATUS", "NODES", "ACTIVE PROFILE")
+        table = [header] + [(p["Name"], p["Config"]["Driver"], p["Config"]["Nodes"][0]["IP"] or "-", p["Status"],
+                             "1", "*" if p["Active"] else "") for p in valid]
+        widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+        for r in table:
+            _ui.out("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    if invalid:
+        _ui.warn(f"Found {len(invalid)} invalid profile(s) !")
+        for p in invalid:
+            _ui.info(f"\t {p['Name']}: {p['Error']}")
+        _ui.info("* You can delete them using the following command(s):")
+        for p in invalid:
+            _ui.info(f"\t $ minikube delete -p {p['Name']}")

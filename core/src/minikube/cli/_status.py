@@ -1,0 +1,113 @@
+"""``minikube status``: the machine's state as minikube prints it, as JSON, or through ``--format``.
+
+This is a machines-only minikube: there is no Kubernetes in the guest.  The Kubernetes fields keep
+minikube's names and rules so scripts written for minikube read them the same way: while the host
+runs they are ``Irrelevant`` (minikube's word for a component a node does not have), and when it
+does not, every field is the host's state, as in minikube.  The exit code is minikube's: 0 when
+running, 7 when not, 85 when there is no such profile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from .._errors import UsageError
+from . import _ui
+
+#: minikube's status fields, in its order; ``--format`` may name any of them.
+FIELDS = ("Name", "Host", "Kubelet", "APIServer", "Kubeconfig", "Worker", "TimeToStop", "DockerEnv", "PodManEnv")
+#: The fields ``-o json`` always has (minikube omits the others when they are empty).
+JSON_FIELDS = FIELDS[:6]
+IRRELEVANT = "Irrelevant"
+NONEXISTENT = "Nonexistent"
+
+#: minikube's default ``--format``: the text output.
+DEFAULT_FORMAT = ("{{.Name}}\ntype: Control Plane\nhost: {{.Host}}\nkubelet: {{.Kubelet}}\n"
+                  "apiserver: {{.APIServer}}\nkubeconfig: {{.Kubeconfig}}\n\n")
+
+_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
+_FIELD = re.compile(r"^\.([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def compile_format(fmt: str) -> list[tuple[str, str | None]]:
+    """``--format`` as (text, field or None) pieces.
+
+    The subset of Go's templates that status formats use: ``{{.Field}}`` placeholders, with
+    ``{{-`` and ``-}}`` trimming the whitespace beside them.  Nothing is evaluated; any other
+    action, an unknown field or an unclosed ``{{`` is a usage error, found before any machine
+    is asked."""
+    pieces: list[tuple[str, str | None]] = []
+    pos, trim_next = 0, False
+    for m in _ACTION.finditer(fmt):
+        text = fmt[pos:m.start()]
+        if trim_next:
+            text = text.lstrip()
+        if m.group(1):
+            text = text.rstrip()
+        found = _FIELD.match(m.group(2).strip())
+        if found is None:
+            raise UsageError(f"unsupported --format action {m.group(0)!r}: only {{{{.Field}}}} placeholders are "
+                             f"supported ({', '.join(FIELDS)})", fix="See: minikube status --help")
+        if found.group(1) not in FIELDS:
+            raise UsageError(f"unknown field {found.group(1)!r} in --format; the fields are: {', '.join(FIELDS)}",
+                             fix="See: minikube status --help")
+        pieces.append((text, found.group(1)))
+        pos, trim_next = m.end(), bool(m.group(3))
+    rest = fmt[pos:]
+    if "{{" in rest:
+        raise UsageError(f"unclosed action in --format {fmt!r}", fix="See: minikube status --help")
+    pieces.append((rest.lstrip() if trim_next else rest, None))
+    return pieces
+
+
+def render(pieces: list[tuple[str, str | None]], status: dict[str, Any]) -> str:
+    def value(field: str) -> str:
+        v = status.get(field, "")
+        return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+    return "".join(text + (value(field) if field else "") for text, field in pieces)
+
+
+def machine_status(name: str, host: str) -> dict[str, Any]:
+    """minikube's status record for a machine whose host state is ``host``."""
+    others = IRRELEVANT if host == "Running" else host
+    return {"Name": name, "Host": host, "Kubelet": others, "APIServer": others, "Kubeconfig": others,
+            "Worker": False}
+
+
+def exit_code(status: dict[str, Any]) -> int:
+    """minikube's: 1 host not running, 2 kubelet or apiserver not running, 4 kubeconfig not configured."""
+    code = 0 if status["Host"] == "Running" else 1
+    if any(status[k] not in ("Running", IRRELEVANT) for k in ("Kubelet", "APIServer")):
+        code |= 2
+    if status["Kubeconfig"] not in ("Configured", IRRELEVANT):
+        code |= 4
+    return code
+
+
+def run_status(profile: str | None, output: str, fmt: str | None = None) -> None:
+    if fmt is not None and output != "text":
+        raise UsageError("Cannot use both --output and --format options", fix="See: minikube status --help")
+    pieces = compile_format(DEFAULT_FORMAT if fmt is None else fmt)
+    from ..config import profile_path
+    from ._lifecycle import existing_or_none, not_found
+    from ._settings import profile_name
+
+    name = profile_name(profile)
+    found = existing_or_none(name)
+    if found is not None:
+        host = str(found.status(name)) or NONEXISTENT
+    elif profile_path(name).is_file():
+        host = NONEXISTENT  # the profile's machine was never made, or its files were removed
+    else:
+        raise not_found(name)
+    status = machine_status(name, host)
+    if output == "json":
+        _ui.out(json.dumps({k: status[k] for k in JSON_FIELDS}))
+    else:
+        sys.stdout.write(render(pieces, status))  # as the template says: no newline added
+        sys.stdout.flush()
+    raise SystemExit(exit_code(status))
