@@ -187,23 +187,32 @@ def test_every_operation_needs_root_with_minikubes_exact_message(host: Host, mak
     d = make_driver()
     monkeypatch.setenv("MINIKUBE_HYPERKIT_EUID", "501")
     exe = os.path.abspath(sys.argv[0])
-    expected = (f"{os.path.basename(exe)} needs to run with elevated permissions. Please run the following "
-                f"command, then try again: sudo chown root:wheel {exe} && sudo chmod u+s {exe}")
+    expected = (f"{os.path.basename(exe)} needs to run with elevated permissions: minikube starts it as root "
+                "with sudo -n, which must be allowed without a password")
+    user = __import__("pwd").getpwuid(os.getuid()).pw_name
     for op in (d.pre_create_check, d.create, d.start, d.stop, d.kill, d.remove, d.get_state, d.restart):
         with pytest.raises(DriverError) as e:
             op()
         assert e.value.message == expected, op.__name__
         assert e.value.reason.id == "PR_HYPERKIT_NOT_ROOT"
+        assert f"'{user} ALL=(root) NOPASSWD:SETENV: {exe}'" in (e.value.fix or "")  # no chown/chmod u+s
     assert not d.machine_dir.exists()  # refused before anything was written
 
 
-def test_the_overrides_are_ignored_when_running_setuid(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_overrides_are_ignored_when_running_as_root_for_a_user(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    """Through sudo (SUDO_UID set, as minikube starts it) or setuid, the user's variables count for nothing."""
     from minikube_driver_hyperkit import _host
 
+    monkeypatch.delenv("SUDO_UID", raising=False)
     monkeypatch.setenv("MINIKUBE_HYPERKIT_LEASES_FILE", str(tmp_path / "mine"))
     monkeypatch.setenv("MINIKUBE_HYPERKIT_EUID", "0")
     assert _host.leases_file() == tmp_path / "mine"
-    monkeypatch.setattr(_host, "elevated_by_setuid", lambda: True)
+    if os.geteuid() == 0:
+        monkeypatch.setenv("SUDO_UID", "1000")
+        assert _host.elevated_for_a_user()
+        assert str(_host.leases_file()) == "/var/db/dhcpd_leases"
+    monkeypatch.setattr(_host, "elevated_for_a_user", lambda: True)
     assert str(_host.leases_file()) == "/var/db/dhcpd_leases"
     assert str(_host.exports_file()) == "/etc/exports"
     assert _host.effective_uid() == os.geteuid()

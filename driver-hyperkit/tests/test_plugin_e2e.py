@@ -8,8 +8,6 @@ stand-in hyperkit first on PATH.  Every call crosses libmachine's wire protocol.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 from pathlib import Path
 
@@ -72,8 +70,8 @@ def test_the_root_check_crosses_the_wire_with_the_plugins_own_path(venv: Venv, h
     with PluginDriver.launch("hyperkit", "e2e", config(tmp_path, iso_file), executable=exe) as d:
         with pytest.raises(DriverError) as e:
             d.pre_create_check()
-    assert str(e.value) == (f"docker-machine-driver-hyperkit needs to run with elevated permissions. Please run the "
-                            f"following command, then try again: sudo chown root:wheel {exe} && sudo chmod u+s {exe}")
+    assert str(e.value) == ("docker-machine-driver-hyperkit needs to run with elevated permissions: minikube starts "
+                            "it as root with sudo -n, which must be allowed without a password")
     assert not (tmp_path / "mkhome").exists()
 
 
@@ -101,12 +99,22 @@ def test_the_plugin_binary_reports_the_version_minikube_checks(venv: Venv) -> No
     info = Registry().info("hyperkit")
     exe = str(venv.bin / "docker-machine-driver-hyperkit")
     assert plugin_version(exe) == "1.11.0"
-    check_plugin_binary(info, exe, "1.11.0", needs_root=True, platform="linux")
+    check_plugin_binary(info, exe, "1.11.0")
     with pytest.raises(DriverError, match="older than the minimum required") as old:
         check_plugin_binary(info, exe, "1.12.0")
     assert (old.value.reason_id, old.value.exit_code) == ("PR_HYPERKIT_OLD_PLUGIN", 66)
-    if os.geteuid() == 0 and sys.platform.startswith("linux"):
-        # on macOS a console script not owned by root with u+s is refused with the exact fix
-        with pytest.raises(DriverError, match=r"sudo chown root:wheel .* && sudo chmod u\+s") as root:
-            check_plugin_binary(info, exe, "", needs_root=True, platform="darwin")
-        assert (root.value.reason_id, root.value.exit_code) == ("PR_HYPERKIT_NOT_ROOT", 67)
+
+
+def test_when_sudo_refuses_the_core_gives_hyperkits_reason_and_the_sudoers_line(venv: Venv) -> None:
+    """No chown/chmod u+s (a console script cannot be setuid): the plugin is started with sudo -n."""
+    from minikube.machine.plugin import sudoers_line
+    from minikube.machine.plugin._process import SudoRefused
+    from minikube.registry import Registry
+    from minikube.registry._driving import not_root_error
+
+    exe = str(venv.bin / "docker-machine-driver-hyperkit")
+    err = not_root_error(Registry().info("hyperkit"), exe, SudoRefused(f"{exe} must run as root, and sudo -n "
+                                                                        "refused to start it (sudo: a password is required)"))
+    assert (err.reason_id, err.exit_code) == ("PR_HYPERKIT_NOT_ROOT", 67)
+    assert f"'{sudoers_line(exe)}' to /etc/sudoers.d/minikube-hyperkit" in (err.fix or "")
+    assert "chown" not in (err.fix or "") and "chmod" not in (err.fix or "")

@@ -199,8 +199,10 @@ class HyperkitDriver(BaseDriver):
         copy_boot_image(self.boot2docker_url, self._path(ISO_FILENAME))
 
     def _fix_permissions(self) -> None:
-        """Files made as root (setuid) go back to the user who runs minikube, as minikube does."""
-        uid, gid = os.getuid(), os.getegid()
+        """Files made as root go back to the user who runs minikube (sudo's SUDO_UID), as minikube does."""
+        from minikube.machine.plugin import invoking_user
+
+        uid, gid = invoking_user()
         for p in [self.machine_dir, *self.machine_dir.iterdir()]:
             try:
                 os.chown(p, uid, gid)

@@ -1,9 +1,9 @@
 """What the driver reads from the host: well-known paths, the effective uid, the executable.
 
 Each can be pointed elsewhere with an environment variable so tests on Linux run the real
-code against stand-in files.  They are ignored when the process was elevated by the setuid
-bit (real uid != effective uid): the plugin then runs as root on behalf of a user, and a user
-must not be able to point it at files of their choice.
+code against stand-in files.  They are ignored when the process runs as root on behalf of a
+user (started through sudo, as minikube does, or setuid): a user must not be able to point it
+at files of their choice.
 
 ========================================  ==============================================
 ``MINIKUBE_HYPERKIT_LEASES_FILE``         bootpd's lease file (``/var/db/dhcpd_leases``)
@@ -27,16 +27,18 @@ EXPORTS_FILE = "/etc/exports"
 NFSD = "/sbin/nfsd"
 VMNET_PLIST = "/Library/Preferences/SystemConfiguration/com.apple.vmnet.plist"
 
-PERMISSION_ERROR = ("{base} needs to run with elevated permissions. Please run the following command, "
-                    "then try again: sudo chown root:wheel {exe} && sudo chmod u+s {exe}")
+PERMISSION_ERROR = ("{base} needs to run with elevated permissions: minikube starts it as root with "
+                    "sudo -n, which must be allowed without a password")
+SUDOERS_FILE = "/etc/sudoers.d/minikube-hyperkit"
 
 
-def elevated_by_setuid() -> bool:
-    return os.getuid() != os.geteuid()
+def elevated_for_a_user() -> bool:
+    """Root on a user's behalf: through sudo (which sets SUDO_UID) or the setuid bit."""
+    return os.getuid() != os.geteuid() or (os.geteuid() == 0 and "SUDO_UID" in os.environ)
 
 
 def _override(var: str, default: str) -> str:
-    if elevated_by_setuid():
+    if elevated_for_a_user():
         return default
     return os.environ.get(var) or default
 
@@ -71,10 +73,14 @@ def verify_root() -> None:
     """hyperkit needs vmnet.framework, and vmnet needs root: refuse early with minikube's fix."""
     if effective_uid() == 0:
         return
+    from minikube.machine.plugin import sudoers_line
+
     exe = executable()
     raise DriverError(PERMISSION_ERROR.format(base=os.path.basename(exe), exe=exe),
                       reason_id="PR_HYPERKIT_NOT_ROOT",
-                      fix=f"sudo chown root:wheel {exe} && sudo chmod u+s {exe}")
+                      fix=f"Let this user start it as root without a password: add the line "
+                          f"'{sudoers_line(exe)}' to {SUDOERS_FILE} (sudo visudo -f {SUDOERS_FILE}), "
+                          "or run minikube as root")
 
 
 def shared_net_address() -> str:

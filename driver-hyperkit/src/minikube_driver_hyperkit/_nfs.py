@@ -130,7 +130,9 @@ def setup_shares(driver: BaseDriver, shares: list[str], shares_root: str) -> Non
     """Export each share to the guest's IP (a conflicting export is skipped, as minikube does),
     reload nfsd, then mount them all under ``shares_root`` in the guest."""
     try:
-        user = pwd.getpwuid(os.getuid()).pw_name
+        from minikube.machine.plugin import invoking_user
+
+        user = pwd.getpwuid(invoking_user()[0]).pw_name  # the user minikube runs as, not sudo's root
         host_ip = _host.shared_net_address()
         script = ["set -e"]
         for share in shares:

@@ -3,15 +3,14 @@
 A builtin driver is made by its def's ``init``.  An external one is its plugin process, launched
 once per driver (and so once per command, which holds one driver for its whole run); the binary
 is checked first against what the driver declares (a minimum plugin version, ``needs_root``).
+A plugin that needs root is started as root: through ``sudo -n`` unless minikube is root or the
+binary is setuid root; when sudo refuses, the error's fix is the sudoers line that allows it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import stat
-import sys
 from typing import TYPE_CHECKING, Any
 
 from .._errors import DriverError
@@ -43,11 +42,33 @@ def new_driver(registry: Registry, name: str) -> Driver:
     if d.init is not None:
         return d.init()
     from ..machine.plugin import PluginDriver, find_plugin_binary
+    from ..machine.plugin._process import SudoRefused
 
     info = registry.info(d.name)
     exe = info.executable or find_plugin_binary(d.name)
-    check_plugin_binary(info, exe, d.plugin_min_version, d.capabilities.needs_root)
-    return PluginDriver.launch(d.name, executable=exe)
+    needs_root = d.capabilities.needs_root
+    check_plugin_binary(info, exe, d.plugin_min_version, needs_root)
+    try:
+        return PluginDriver.launch(d.name, executable=exe, as_root=needs_root)
+    except SudoRefused as e:
+        raise not_root_error(info, exe, e) from None
+
+
+def not_root_error(info: DriverInfo, executable: str, refused: Exception) -> DriverError:
+    """The refusal when sudo cannot start a root plugin: the driver's ``plugin-not-root`` reason,
+    and as the fix the exact sudoers line that lets this user start it without a password."""
+    from ..machine.plugin._process import SudoRefused, sudoers_line
+
+    reason_for = info.declaration.reason_for if info.declaration else {}
+    reason = reason_for.get("plugin-not-root", "DRV_PLUGIN_FAILED")
+    if isinstance(refused, SudoRefused) and refused.missing:
+        fix = "Install sudo (minikube starts the plugin with sudo -n), or run minikube as root"
+    else:
+        drop_in = f"/etc/sudoers.d/minikube-{info.name}"
+        fix = (f"Let this user start it as root without a password: add the line "
+               f"'{sudoers_line(executable)}' to {drop_in} (sudo visudo -f {drop_in}), "
+               "or run minikube as root")
+    return DriverError(str(refused), reason_id=reason, fix=fix)
 
 
 def configure(registry: Registry, name: str, cluster: ClusterConfig, options: dict[str, Any] | None,
@@ -98,10 +119,13 @@ def standard_flag_values(flags: list[Any], cluster: ClusterConfig, values: dict[
 
 def check_plugin_binary(info: DriverInfo, executable: str, min_version: str = "", needs_root: bool = False,
                         platform: str | None = None) -> None:
-    """Refuse a plugin binary that is too old, or (on macOS) not setuid root when the driver needs root.
+    """Refuse a plugin binary that is too old, or that needs root where there is no way to get it.
 
-    The reason IDs are the driver's own when it declares one ``for`` these situations
-    (``plugin-too-old``, ``plugin-not-root``), else ``DRV_PLUGIN_FAILED``.
+    A plugin that needs root runs as root when minikube is root or the binary is setuid root,
+    else through ``sudo -n`` (on every platform: ``platform`` is kept for old callers, unused), so
+    a missing sudo is refused here and sudo's own refusal at launch.  The reason IDs are the
+    driver's own when it declares one ``for`` these situations (``plugin-too-old``,
+    ``plugin-not-root``), else ``DRV_PLUGIN_FAILED``.
     """
     reason_for = info.declaration.reason_for if info.declaration else {}
     if min_version:
@@ -115,11 +139,10 @@ def check_plugin_binary(info: DriverInfo, executable: str, min_version: str = ""
                 f"The installed version of '{executable}' ({have}) is older than the minimum "
                 f"required ({min_version})", reason_id=reason_for.get("plugin-too-old", "DRV_PLUGIN_FAILED"),
                 fix=f"Upgrade it: pip install -U {info.distribution or 'minikube-driver-' + info.name}")
-    if needs_root and (platform or sys.platform) == "darwin":
-        st = os.stat(executable)
-        if st.st_uid != 0 or not st.st_mode & stat.S_ISUID:
-            raise DriverError(
-                f"{executable} needs to run with elevated permissions. Please run the following command, "
-                f"then try again: sudo chown root:wheel {executable} && sudo chmod u+s {executable}",
-                reason_id=reason_for.get("plugin-not-root", "DRV_PLUGIN_FAILED"),
-                fix=f"sudo chown root:wheel {executable} && sudo chmod u+s {executable}")
+    if needs_root:
+        from ..machine.plugin._process import SudoRefused, plugin_argv
+
+        try:
+            plugin_argv(executable, as_root=True)
+        except SudoRefused as e:
+            raise not_root_error(info, executable, e) from None

@@ -15,18 +15,22 @@ nothing heavy, and names its driver class so it loads while the first call is an
 
 ``serve(MyDriver())`` works too; it just starts slower.  A program holding several drivers
 (the ``minikube`` binary) calls :func:`serve_builtin_from_env` first thing instead.
+
+A driver that declares ``needs_root`` has its plugin started as root (through ``sudo -n`` when
+minikube is not root and the binary is not setuid root); it gives the files it makes back to
+:func:`invoking_user`; :func:`sudoers_line` is the line that allows the user that.
 """
 
 from typing import TYPE_CHECKING
 
 from ..._lazy import lazy_package as _lazy_package
 from ._proto import API_VERSION, BANNER
-from ._server import DriverService, run, serve, serve_builtin_from_env
+from ._server import DriverService, invoking_user, run, serve, serve_builtin_from_env
 
 if TYPE_CHECKING:  # the client half (subprocess, weakref...) loads on first use: a plugin
     from ._client import PluginDriver  # process never needs it, and starts faster without
-    from ._process import find_plugin_binary, plugin_version
+    from ._process import find_plugin_binary, plugin_version, sudoers_line
 
 __all__, __getattr__, __dir__ = _lazy_package(
-    __name__, {"._client": "PluginDriver", "._process": "find_plugin_binary plugin_version"},
-    eager=("API_VERSION", "BANNER", "DriverService", "run", "serve", "serve_builtin_from_env"))
+    __name__, {"._client": "PluginDriver", "._process": "find_plugin_binary plugin_version sudoers_line"},
+    eager=("API_VERSION", "BANNER", "DriverService", "invoking_user", "run", "serve", "serve_builtin_from_env"))

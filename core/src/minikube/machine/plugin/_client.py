@@ -94,15 +94,17 @@ class PluginDriver(Driver):
     @classmethod
     def launch(cls, driver_name: str, machine_name: str = "", raw_config: bytes | None = None,
                executable: str | None = None, *, heartbeat_interval: float | None = HEARTBEAT_INTERVAL,
-               dial_timeout: float = DIAL_TIMEOUT) -> PluginDriver:
+               dial_timeout: float = DIAL_TIMEOUT, as_root: bool = False) -> PluginDriver:
         """Start ``docker-machine-driver-<driver_name>`` and connect to it.
 
         With ``raw_config`` (an existing machine's driver JSON) the plugin is configured with
         it and the machine name read back, as libmachine does.  ``heartbeat_interval=None``
-        sends no heartbeats (tests use it to watch the plugin give up).
+        sends no heartbeats (tests use it to watch the plugin give up).  ``as_root``: the plugin
+        runs as root, through ``sudo -n`` unless minikube is root or the binary setuid root
+        (sudo's refusal is a :class:`~minikube.machine.plugin._process.SudoRefused`).
         """
         exe = executable or find_plugin_binary(driver_name)
-        proc = PluginProcess(exe, driver_name, machine_name)
+        proc = PluginProcess(exe, driver_name, machine_name, as_root=as_root)
         drv: PluginDriver | None = None
         try:
             deadline = time.monotonic() + dial_timeout

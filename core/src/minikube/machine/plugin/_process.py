@@ -1,13 +1,22 @@
-"""Finding, starting, watching and reaping a plugin process (libmachine's ``localbinary``)."""
+"""Finding, starting, watching and reaping a plugin process (libmachine's ``localbinary``).
+
+A plugin whose driver declares ``needs_root`` runs as root: directly when minikube is root or
+the binary is a setuid-root executable (not a script: the kernel ignores the bit on those), else
+through ``sudo -n``, which must be allowed without a password (:func:`sudoers_line`).  sudo
+resets the environment, so only the plugin's own variables are passed (``--preserve-env``), and
+it relays SIGTERM, not SIGKILL: a plugin behind sudo is stopped with SIGTERM first.
+"""
 
 from __future__ import annotations
 
 import collections
 import logging
 import os
+import pwd
 import queue
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -41,6 +50,66 @@ def find_plugin_binary(name: str) -> str:
                       "accessible in your PATH?", reason_id="DRV_PLUGIN_NOT_FOUND")
 
 
+#: All a plugin started through sudo gets of minikube's environment (sudo resets the rest).
+SUDO_ENV = (ENV_TOKEN, ENV_DRIVER_NAME)
+
+
+class SudoRefused(PluginError):
+    """sudo did not start a plugin that must run as root (``missing``: there is no sudo)."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+def _setuid_root_executable(executable: str) -> bool:
+    try:
+        st = os.stat(executable)
+    except OSError:
+        return False
+    if st.st_uid != 0 or not st.st_mode & stat.S_ISUID:
+        return False
+    try:
+        with open(executable, "rb") as f:
+            return f.read(2) != b"#!"
+    except OSError:  # execute-only: not a script (the interpreter could not read it either)
+        return True
+
+
+def elevation(executable: str) -> str:
+    """How a plugin that needs root gets it: ``"root"`` (minikube is root), ``"setuid"`` (a
+    setuid-root binary), or ``"sudo"``."""
+    if os.geteuid() == 0:
+        return "root"
+    return "setuid" if _setuid_root_executable(executable) else "sudo"
+
+
+def _sudoers_escape(word: str) -> str:
+    return re.sub(r"([\\,:=\s])", r"\\\1", word)
+
+
+def sudoers_line(executable: str, user: str | None = None) -> str:
+    """The sudoers line that lets ``user`` (default: this process's) start the plugin as root
+    with no password, passing the plugin's environment variables (``SETENV``)."""
+    if user is None:
+        try:
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:
+            user = f"#{os.getuid()}"
+    return (f"{_sudoers_escape(user)} ALL=(root) NOPASSWD:SETENV: "
+            f"{_sudoers_escape(os.path.abspath(executable))}")
+
+
+def plugin_argv(executable: str, as_root: bool = False) -> list[str]:
+    """The command line that starts the plugin: itself, or through ``sudo -n`` (see :func:`elevation`)."""
+    if not as_root or elevation(executable) != "sudo":
+        return [executable]
+    sudo = shutil.which("sudo")
+    if sudo is None:
+        raise SudoRefused(f"{executable} must run as root, and sudo is not installed", missing=True)
+    return [sudo, "-n", f"--preserve-env={','.join(SUDO_ENV)}", "--", os.path.abspath(executable)]
+
+
 def plugin_version(executable: str, timeout: float = 10.0) -> str:
     """The version a plugin binary reports for ``<binary> version`` (``X.Y.Z``, without the v)."""
     env = {k: v for k, v in os.environ.items() if k != ENV_TOKEN}
@@ -62,10 +131,13 @@ def plugin_version(executable: str, timeout: float = 10.0) -> str:
 class PluginProcess:
     """A started plugin: its address line, its log lines, and a guaranteed end."""
 
-    def __init__(self, executable: str, driver_name: str, machine_name: str = "") -> None:
+    def __init__(self, executable: str, driver_name: str, machine_name: str = "", *,
+                 as_root: bool = False) -> None:
         self.executable = executable
         self.driver_name = driver_name
         self.machine_name = machine_name
+        argv = plugin_argv(executable, as_root)
+        self.via_sudo = argv[0] != executable
         self._address: queue.Queue[str | None] = queue.Queue()
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         env = dict(os.environ)
@@ -73,7 +145,7 @@ class PluginProcess:
         env[ENV_DRIVER_NAME] = driver_name
         try:
             self.popen = subprocess.Popen(
-                [executable], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=env, close_fds=True,
                 start_new_session=True)  # our Ctrl-C is ours to handle: we reap the plugin
         except OSError as e:
@@ -138,8 +210,12 @@ class PluginProcess:
             raise PluginError(f"Failed to dial the plugin server in {timeout:g}s "
                               f"({exe}: {self.status()})") from None
         if line is None:
-            raise PluginError(f"Plugin {exe} exited before printing its address "
-                              f"({self.status(wait=2.0)})")
+            state = self.status(wait=2.0)
+            said = [x for x in self._stderr_tail if x.startswith("sudo: ")]
+            if self.via_sudo and said:  # sudo's own refusal (a password is required, ...)
+                raise SudoRefused(f"{self.executable} must run as root, and sudo -n refused to start it "
+                                  f"({said[-1]})")
+            raise PluginError(f"Plugin {exe} exited before printing its address ({state})")
         return line
 
     def reap(self, grace: float = 5.0) -> int:
@@ -153,23 +229,38 @@ class PluginProcess:
             except subprocess.TimeoutExpired:
                 p.terminate()
                 try:
-                    code = p.wait(2.0)
+                    code = p.wait(5.0 if self.via_sudo else 2.0)
                 except subprocess.TimeoutExpired:
                     p.kill()
                     code = p.wait()
         finally:
             if p.returncode is None:  # interrupted while waiting: never leave it behind
-                p.kill()
-                p.wait()
+                self._stop_now()
             for t in self._threads:
                 t.join(2.0)
         return code
 
+    def _stop_now(self) -> None:
+        """SIGKILL; behind sudo, SIGTERM first: sudo relays it to the root plugin, and a SIGKILL
+        of sudo would orphan it (it then exits only when it misses the client)."""
+        p = self.popen
+        if self.via_sudo:
+            try:
+                p.terminate()
+                p.wait(5.0)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+            except OSError:
+                return
+        try:
+            p.kill()
+        except OSError:
+            pass
+        p.wait()
+
     def kill(self) -> None:
         """Stop it now (Ctrl-C, failed launch, interpreter exit)."""
         if self.popen.returncode is None:
-            try:
-                self.popen.kill()
-            except OSError:
-                pass
+            self._stop_now()
         self.reap(grace=0)
