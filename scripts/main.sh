@@ -12,6 +12,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "which the kvm2 driver needs. Or install those yourself and run the steps below by hand." >&2
   exit 1
 fi
+# libvirtd in the root network namespace, where you reach the VM (moved there if scripts/test-all.sh
+# left it in its test namespace: either script may run first, and again)
 bash "$ROOT/driver-kvm2/scripts/setup-host.sh"
 iso=$(bash "$ROOT/driver-kvm2/iso/build-tiny-iso.sh" | tail -n1)
 

@@ -11,12 +11,18 @@ bash scripts/setup-go.sh  # Go for the live Go peer tests (core/tests/plugin/go)
 
 if [ "$(id -u)" = 0 ]; then
   # kvm2's integration tests boot real VMs: libvirtd runs in its own network namespace so
-  # that every packet to a guest stays inside a namespace the tests made.
+  # that every packet to a guest stays inside a namespace the tests made (moved there if
+  # scripts/main.sh left it in the root namespace: either script may run first).
   export MINIKUBE_TEST_NETNS=${MINIKUBE_TEST_NETNS:-mk-test}
   bash driver-kvm2/scripts/setup-host.sh
   export MINIKUBE_TINY_ISO=$(bash driver-kvm2/iso/build-tiny-iso.sh | tail -n1)
+  # core/tests/test_sudo_launch.py: sudo, and Debian's python3 able to make a venv for its test user
+  if ! command -v sudo >/dev/null || ! command -v visudo >/dev/null || \
+     ! /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo python3-venv >/dev/null
+  fi
 else
-  echo "test-all: not root: kvm2's libvirt integration tests will report a skip with the reason" >&2
+  echo "test-all: not root: kvm2's libvirt integration tests and the sudo launch tests will report a skip with the reason" >&2
 fi
 
 "$PYTHON" -m venv "$TOOLS"

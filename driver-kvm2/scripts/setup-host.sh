@@ -12,13 +12,18 @@
 # 3. starts virtlogd and libvirtd when they are not running (no systemd here). With
 #    MINIKUBE_TEST_NETNS set they run inside that network namespace (made if absent): the
 #    libvirt bridges, dnsmasq and NAT then live there, while the qemu:///system socket stays
-#    reachable from everywhere. Talk to guests with `ip netns exec <ns> ...`;
-# 4. waits until `virsh -c qemu:///system version` answers;
-# 5. makes sure the `default` network exists, is active and autostarts.
+#    reachable from everywhere. Talk to guests with `ip netns exec <ns> ...`. Unset, libvirtd
+#    runs in the root namespace, where real users reach their VMs;
+# 4. moves a libvirtd that runs in another network namespace than that one (scripts/main.sh
+#    and scripts/test-all.sh, run one after the other): its active networks are stopped there
+#    (bridges, dnsmasq, NAT rules go), it is stopped (SIGTERM) and started in the wanted
+#    namespace, and the same networks are started again there. Running VMs keep running, but
+#    their network is cut until they are rebooted in the new namespace (or libvirtd goes back);
+# 5. waits until `virsh -c qemu:///system version` answers;
+# 6. makes sure the `default` network exists, is active and autostarts.
 #
 # Exit status: 0 ready; 2 not root (says what to run); 3 packages could not be installed;
-# 4 libvirt cannot run here (says why); 5 MINIKUBE_TEST_NETNS is set but libvirtd already runs in
-# another network namespace.
+# 4 libvirt cannot run here (says why); 5 a libvirtd in another network namespace would not stop.
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config
@@ -74,8 +79,13 @@ pid_of() { # daemon -> pid of the running one, from its pid file
   echo "$pid"
 }
 
-netns_of() { # pid -> namespace name ("" = the root namespace)
-  ip netns identify "$1" 2>/dev/null || true
+netns_of() { # pid -> namespace name ("" = this script's, the root namespace; "?" = an unnamed other)
+  local name
+  name=$(ip netns identify "$1" 2>/dev/null || true)
+  if [[ -z $name && $(readlink "/proc/$1/ns/net") != "$(readlink /proc/$$/ns/net)" ]]; then
+    name="?"
+  fi
+  echo "$name"
 }
 
 run=()
@@ -89,13 +99,32 @@ in_netns() { # make the namespace (once) and run daemons inside it
   run=(ip netns exec "$NETNS")
 }
 
+moved_networks=()
 if pid=$(pid_of libvirtd); then
   have=$(netns_of "$pid")
-  if [[ -n $NETNS && $have != "$NETNS" ]]; then
-    die 5 "libvirtd (pid $pid) already runs in network namespace '${have:-<root>}', not '$NETNS'; stop it (kill $pid) and run this again"
-  elif [[ -n $have && $have != "$NETNS" ]]; then
-    say "note: libvirtd (pid $pid) runs in network namespace $have: reach its guests with: ip netns exec $have ..."
+  if [[ $have != "$NETNS" ]]; then
+    # One libvirtd serves qemu:///system: the last script run decides where its networks live.
+    say "libvirtd (pid $pid) runs in network namespace ${have:-<root>}: moving it to ${NETNS:-<root>}"
+    mapfile -t moved_networks < <(virsh -c "$URI" net-list --name 2>/dev/null | sed '/^$/d')
+    mapfile -t running < <(virsh -c "$URI" list --name 2>/dev/null | sed '/^$/d')
+    for net in "${moved_networks[@]}"; do
+      virsh -c "$URI" net-destroy "$net" >/dev/null 2>&1 || say "note: could not stop network $net in ${have:-<root>}"
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 150); do
+      [[ -d /proc/$pid ]] || break
+      sleep 0.2
+    done
+    if [[ -d /proc/$pid ]]; then
+      die 5 "libvirtd (pid $pid) in network namespace '${have:-<root>}' did not stop within 30 s; stop it (kill -9 $pid) and run this again"
+    fi
+    if ((${#running[@]})); then
+      say "note: these VMs keep running, cut off from their networks until libvirtd is back in ${have:-<root>} or they are restarted (minikube stop && minikube start): ${running[*]}"
+    fi
   fi
+fi
+
+if pid=$(pid_of libvirtd); then
   if ! pid_of virtlogd >/dev/null; then
     say "starting virtlogd"
     virtlogd -d || die 4 "virtlogd did not start"
@@ -131,5 +160,25 @@ if ! [[ $info =~ Active:[[:space:]]+yes ]]; then
   virsh -c "$URI" net-start default >/dev/null || die 4 "cannot start the libvirt network 'default'"
 fi
 virsh -c "$URI" net-autostart default >/dev/null
+for net in "${moved_networks[@]}"; do  # the moved libvirtd's other networks (minikube's mk-<profile>)
+  if ! [[ $(virsh -c "$URI" net-info "$net" 2>/dev/null) =~ Active:[[:space:]]+yes ]]; then
+    virsh -c "$URI" net-start "$net" >/dev/null 2>&1 || say "note: could not start the libvirt network $net again"
+  fi
+done
+if ((${#moved_networks[@]})); then
+  # VMs started in this namespace before libvirtd left it: their NICs (taps) are still here, off
+  # any bridge since the networks were stopped. Plug them into the networks' new bridges.
+  here=(); [[ -n $NETNS ]] && here=(ip netns exec "$NETNS")
+  while read -r dom; do
+    [[ -n $dom ]] || continue
+    while read -r tap _ source _; do
+      [[ $tap == vnet* && -n $source ]] || continue
+      "${here[@]}" ip link show "$tap" >/dev/null 2>&1 || continue
+      bridge=$(virsh -c "$URI" net-info "$source" 2>/dev/null | awk '/^Bridge:/ {print $2}')
+      [[ -n $bridge ]] && "${here[@]}" ip link set "$tap" master "$bridge" 2>/dev/null &&
+        say "reattached $dom's $tap to $bridge ($source)"
+    done < <(virsh -c "$URI" domiflist "$dom" 2>/dev/null | tail -n +3)
+  done < <(virsh -c "$URI" list --name 2>/dev/null)
+fi
 
 say "ready: libvirtd $(virsh -c "$URI" version --daemon 2>/dev/null | awk '/daemon/ {print $NF}')${NETNS:+ in network namespace $NETNS}, /dev/kvm $(stat -c '%G %a' /dev/kvm 2>/dev/null || echo absent)"

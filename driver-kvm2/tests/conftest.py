@@ -2,7 +2,8 @@
 
 Unit tests use libvirt's built-in ``test:///default`` driver where they need a connection.
 Tests marked ``libvirt`` use the real libvirtd on qemu:///system: as root they run
-``scripts/setup-host.sh`` when libvirtd is not up, with libvirtd in the network namespace
+``scripts/setup-host.sh`` when libvirtd is not up or runs in another network namespace (after
+``scripts/main.sh``, say: the script moves it), with libvirtd in the network namespace
 ``$MINIKUBE_TEST_NETNS`` (default ``mk-test``) so that every packet to a guest stays inside a
 namespace the tests made; commands that talk to a guest over IP run under ``ip netns exec``.
 Where libvirt cannot run (not root, not Linux/amd64) they are skipped with the reason.
@@ -92,9 +93,11 @@ def libvirt_host() -> LibvirtHost:
     if reason:
         pytest.skip(reason)
     want = os.environ.get("MINIKUBE_TEST_NETNS", "mk-test")
+    root_ok = bool(os.environ.get("MINIKUBE_KVM2_TESTS_ROOT_NETNS"))
     pid = _libvirtd_pid()
     up = subprocess.run(["virsh", "-c", URI, "version"], capture_output=True).returncode == 0 if shutil.which("virsh") else False
-    if pid is None or not up:
+    elsewhere = pid is not None and _netns_of(pid) not in ({want, ""} if root_ok else {want})
+    if pid is None or not up or elsewhere:  # setup-host.sh starts it, or moves it into the test namespace
         env = {**os.environ, "MINIKUBE_TEST_NETNS": want}
         p = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, env=env, timeout=600)
         if p.returncode != 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,3 +123,71 @@ def test_local_system_uri() -> None:
     assert not is_local_system_uri("qemu:///session")
     assert not is_local_system_uri("qemu+ssh://host/system")
     assert not is_local_system_uri("test:///default")
+
+
+# --- root's machines: QEMU runs as libvirt's user, let through by ACL entries --------------------
+
+def test_acl_check_follows_the_kernel_order(tmp_path: Path) -> None:
+    from minikube_driver_kvm2 import _acl
+
+    st = os.stat(tmp_path)  # owner root (or us), group: ours
+    qemu, other = 64055, 54321
+    base = [(_acl.USER_OBJ, 7, _acl.UNDEFINED_ID), (_acl.GROUP_OBJ, 0, _acl.UNDEFINED_ID),
+            (_acl.OTHER, 0, _acl.UNDEFINED_ID)]
+    named = [*base, (_acl.USER, 1, qemu), (_acl.MASK, 1, _acl.UNDEFINED_ID)]
+    assert _acl.allows(named, st, qemu, frozenset({qemu}), 1)
+    assert not _acl.allows(named, st, qemu, frozenset({qemu}), 4)  # search only, no listing
+    assert not _acl.allows(named, st, other, frozenset({other}), 1)
+    masked = [*base, (_acl.USER, 1, qemu), (_acl.MASK, 0, _acl.UNDEFINED_ID)]  # after a chmod 0700
+    assert not _acl.allows(masked, st, qemu, frozenset({qemu}), 1)
+
+
+def test_unprivileged_qemu_user_comes_from_libvirts_base_label() -> None:
+    from minikube_driver_kvm2._libvirt import unprivileged_qemu_user
+
+    assert unprivileged_qemu_user(["+64055:+64055"]) == (64055, 64055)
+    assert unprivileged_qemu_user(["+107:+107", "+0:+0"]) == (107, 107)
+    import pwd
+
+    from minikube import DriverError
+    from minikube_driver_kvm2._libvirt import QEMU_USERS
+
+    users = [pw for pw in pwd.getpwall() if pw.pw_name in QEMU_USERS]
+    if users:  # libvirt told to run QEMU as root: one of the users its packages make, never root
+        assert unprivileged_qemu_user(["+0:+0"])[0] in {pw.pw_uid for pw in users}
+    else:
+        with pytest.raises(DriverError) as e:
+            unprivileged_qemu_user(["+0:+0"])
+        assert e.value.reason.id == "PR_KVM_USER_PERMISSION"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="needs root and runuser")
+def test_open_path_lets_only_qemus_user_through_a_private_home(open_dir: Path) -> None:
+    import pwd
+
+    from minikube_driver_kvm2 import _acl
+    from minikube_driver_kvm2._disk import open_path_for
+
+    user = pwd.getpwnam("nobody")
+    who = Identity.of_label(user.pw_uid, user.pw_gid)
+    home = open_dir / "root-home"
+    mdir = home / ".minikube" / "machines" / "m"
+    mdir.mkdir(parents=True)
+    for d in (home, home / ".minikube", home / ".minikube" / "machines", mdir):
+        os.chmod(d, 0o700)
+    iso, key = mdir / "boot2docker.iso", mdir / "id_rsa"
+    iso.write_text("iso")
+    key.write_text("secret")
+    os.chmod(iso, 0o644)
+    os.chmod(key, 0o600)
+
+    def can(flag: str, path: Path) -> bool:
+        return subprocess.run(["runuser", "-u", "nobody", "--", "test", flag, str(path)]).returncode == 0
+
+    assert blocking_directory(iso, who) == home and not can("-r", iso)
+    open_path_for(mdir, who)
+    assert blocking_directory(iso, who) is None
+    assert can("-r", iso) and not can("-r", key)  # the way in, and nothing more
+    assert not can("-r", home)  # search, not listing
+    assert all(stat.S_IMODE(d.stat().st_mode) & 0o007 == 0 for d in (home, mdir))  # not opened to others
+    assert _acl.read(open_dir) is None  # an open directory is left as it was

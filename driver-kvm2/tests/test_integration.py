@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import subprocess
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -13,7 +16,9 @@ from minikube_driver_kvm2._host import Identity, choose_virt_type
 
 pytestmark = pytest.mark.libvirt
 
-SMALL = ("--memory", "512mb", "--disk-size", "256mb")
+#: minikube's smallest machine without --force (which would also skip the health checks some tests
+#: expect to fail): the disk is sparse and QEMU maps guest memory only as the tiny guest touches it.
+SMALL = ("--memory", "1900mb", "--disk-size", "2000mb")
 
 
 def domain_type(name: str) -> tuple[str, bool]:
@@ -95,3 +100,69 @@ def test_auto_selection_and_auto_virt_type(minikube: Minikube, tiny_iso: Path, l
     p = minikube("delete", "-p", name)
     assert p.returncode == 0, p.stderr
     assert_nothing_left(minikube, name)
+
+
+def test_a_vanished_vm_is_nonexistent_and_start_makes_it_again(minikube: Minikube, tiny_iso: Path,
+                                                                 leftovers: Leftovers) -> None:
+    """``virsh undefine`` behind minikube's back: status says Nonexistent (7), and start makes the
+    VM again from the saved options instead of failing with "Host does not exist"."""
+    name = leftovers.profile()
+    p = minikube("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url", str(tiny_iso), *SMALL)
+    assert p.returncode == 0, p.stderr
+    assert virsh("destroy", name).returncode == 0 and virsh("undefine", name).returncode == 0
+
+    p = minikube("status", "-p", name)
+    assert p.returncode == 7 and "host: Nonexistent" in p.stdout, p.stdout + p.stderr
+
+    p = minikube("start", "-p", name)
+    assert p.returncode == 0, p.stderr
+    assert f'kvm2 "{name}" machine is missing, will recreate.' in p.stderr
+    assert "Host does not exist" not in p.stderr
+    assert domain_type(name) == ("qemu", False)  # the saved --kvm-virt-type, not auto
+    assert minikube("status", "-p", name).returncode == 0
+    ip = minikube("ip", "-p", name).stdout.strip()
+    assert ip in lease_ips(f"mk-{name}") and f"running at {ip}" in p.stderr
+
+    p = minikube("delete", "-p", name)
+    assert p.returncode == 0, p.stderr
+    assert_nothing_left(minikube, name)
+
+
+def qemu_user(name: str) -> str:
+    """The user the domain's QEMU process runs as, as ``ps`` shows it."""
+    pid = Path(f"/run/libvirt/qemu/{name}.pid").read_text().strip()
+    return subprocess.run(["ps", "-o", "user=", "-p", pid], capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the case of minikube run by root")
+def test_qemu_never_runs_as_root(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers) -> None:
+    """minikube run by root (the README's main path, CI): QEMU runs as libvirt's unprivileged user,
+    which can reach the machine's ISO and disks under a 0700 home but not its SSH key."""
+    name = leftovers.profile()
+    home = minikube.home.parent
+    os.chmod(home, 0o700)  # as /root is
+    p = minikube("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url", str(tiny_iso), *SMALL)
+    assert p.returncode == 0, p.stderr
+    user = qemu_user(name)
+    assert user not in ("", "root") and user == libvirt_qemu_user(), user
+    assert minikube("ip", "-p", name).stdout.strip() in lease_ips(f"mk-{name}")
+    key = minikube.home / "machines" / name / "id_rsa"
+    assert subprocess.run(["runuser", "-u", user, "--", "test", "-r", str(key)]).returncode != 0
+    assert stat.S_IMODE(home.stat().st_mode) & 0o007 == 0  # the home is not opened to everybody
+
+    assert minikube("stop", "-p", name).returncode == 0  # and again after a reboot
+    assert minikube("start", "-p", name).returncode == 0
+    assert qemu_user(name) == user
+
+    p = minikube("delete", "-p", name)
+    assert p.returncode == 0, p.stderr
+    assert_nothing_left(minikube, name)
+
+
+def libvirt_qemu_user() -> str:
+    """libvirt's QEMU user (its DAC base label)."""
+    import pwd
+
+    caps = ET.fromstring(virsh("capabilities").stdout)
+    label = caps.findtext("./host/secmodel/baselabel") or ""
+    return pwd.getpwuid(int(label.split(":")[0].lstrip("+"))).pw_name

@@ -54,6 +54,9 @@ def test_domain_xml_elements() -> None:
     label = root.find("seclabel")
     assert label.get("model") == "dac" and label.get("type") == "static"  # type: ignore[union-attr]
     assert label.findtext("label") == "+1000:+1000"  # type: ignore[union-attr]
+    assert label.get("relabel") == "no"  # type: ignore[union-attr]  # QEMU runs as the caller, who owns the files
+    qemu_user = ET.fromstring(domain_xml(spec(run_as=(64055, 64055), relabel=True))).find("seclabel")
+    assert qemu_user.get("relabel") == "yes"  # type: ignore[union-attr]  # root's: libvirt hands QEMU's user the files
     assert root.find(f"./metadata/{{{METADATA_NS}}}machine").get("dir") == "/m/demo"  # type: ignore[union-attr]
 
 

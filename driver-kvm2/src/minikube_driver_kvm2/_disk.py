@@ -20,10 +20,13 @@ MIB = 1024 * 1024
 
 
 def iso_source(url: str) -> Path:
-    """The boot image to copy: Boot2DockerURL as a ``file://`` URL or a path."""
+    """The boot image to copy: Boot2DockerURL as a ``file://`` URL or a path.  ``minikube start``
+    always gives one (minikube's default ISO unless --iso-url); only a caller of the driver API that
+    sets none gets here empty."""
     if not url:
-        raise UsageError("the kvm2 driver needs a boot image: pass --iso-url <path of a minikube ISO>",
-                         fix="Build a small one with: bash driver-kvm2/iso/build-tiny-iso.sh (it prints the path)")
+        raise UsageError("the kvm2 driver needs a boot image, and none was given",
+                         fix="Use minikube start (it downloads minikube's ISO), or pass --iso-url PATH; "
+                             "an offline test image: minikube-tiny-iso (prints its path)")
     parts = urlsplit(url)
     if parts.scheme == "file":
         return Path(unquote(parts.path))
@@ -63,6 +66,29 @@ def check_qemu_access(machine_dir: Path, who: Identity) -> None:
             reason_id="PR_KVM_ISO_PERMISSION",
             fix=f"Use a MINIKUBE_HOME that {who.name} can reach, or set user = \"root\" in "
                 "/etc/libvirt/qemu.conf and restart libvirtd")
+
+
+def open_path_for(machine_dir: Path, who: Identity) -> None:
+    """Let ``who`` (libvirt's QEMU user, when minikube runs as root) search every directory down
+    to ``machine_dir``: an ACL entry for that one user on each directory that stops it, the
+    machine directory included.  Nothing else is opened: the files QEMU uses are handed to it by
+    libvirt while the VM runs, and the SSH key stays root's alone."""
+    from . import _acl
+
+    blocked: list[Path] = []
+    while (d := blocking_directory(machine_dir / "boot2docker.iso", who)) is not None:
+        if d in blocked:
+            break
+        blocked.append(d)
+        try:
+            _acl.grant(d, who.uid, 1)
+        except OSError as e:
+            raise DriverError(f"QEMU runs as {who.name}, which cannot enter {d}, and minikube could not let it "
+                              f"(an ACL entry): {e.strerror}", reason_id="PR_KVM_ISO_PERMISSION",
+                              fix=f"Use a MINIKUBE_HOME on a filesystem with ACLs, or one that {who.name} can "
+                                  f"reach (chmod o+x on each directory down to {machine_dir})") from None
+    if blocked:
+        check_qemu_access(machine_dir, who)
 
 
 def write_boot_disk(path: Path, public_key: bytes, size_mb: int) -> None:

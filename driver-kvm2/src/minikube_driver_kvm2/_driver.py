@@ -11,7 +11,9 @@ Two things differ from the Go driver, both for hosts like ours:
 
 * QEMU runs as the user who runs minikube (a per-domain static DAC label), not as the
   ``libvirt-qemu`` user of /etc/libvirt/qemu.conf: machine directories are 0700, which that user
-  cannot enter (the "ISO unreadable by the qemu user" complaint).
+  cannot enter (the "ISO unreadable by the qemu user" complaint).  Except for root: QEMU never
+  runs as root, so then it runs as libvirt's QEMU user, libvirt relabels the machine's files for
+  it, and an ACL entry lets that user search the directories down to the machine's (``_acl``).
 * ``--kvm-virt-type auto`` picks software emulation (``qemu``) where KVM would not work, and the
   CPU mode is host-passthrough only under KVM.
 
@@ -209,15 +211,33 @@ class KVMDriver(BaseDriver):
         reserve(net, mac, ip, self.machine_name)
 
     def run_as(self, conn: Any) -> tuple[int, int] | None:
-        """The uid:gid QEMU is told to run as: ours, on a local system libvirtd with DAC labels."""
+        """The uid:gid QEMU is told to run as (a local system libvirtd with DAC labels): ours, or
+        libvirt's unprivileged QEMU user when we are root."""
         return qemu_run_as(conn, self.uri)
+
+    def _open_path(self, conn: Any) -> tuple[tuple[int, int] | None, bool]:
+        """The DAC label for the domain, and whether libvirt relabels the machine's files for it:
+        when we are root and QEMU is libvirt's user, which is then let through every directory down
+        to the machine's.  Done again before each boot: a ``chmod`` on the way clears what an ACL
+        entry grants (its mask), and one comes after every boot (the host store keeps the machine
+        directory 0700; pytest does the same to its base directory).  QEMU opens its files at
+        boot, so that is when the way must be open."""
+        from ._disk import open_path_for
+
+        run_as = self.run_as(conn)
+        relabel = run_as is not None and run_as[0] != os.geteuid()
+        if relabel:
+            open_path_for(self.machine_dir(), self.qemu_identity(conn))
+        return run_as, relabel
 
     def qemu_identity(self, conn: Any) -> Identity:
         return qemu_identity(conn, self.uri)
 
-    def virt_choice(self) -> VirtChoice:
-        """The domain type: ``auto`` decided here; ``kvm`` checked, since it cannot work without /dev/kvm."""
-        who = Identity.current()
+    def virt_choice(self, who: Identity | None = None) -> VirtChoice:
+        """The domain type: ``auto`` decided here; ``kvm`` checked, since it cannot work without /dev/kvm.
+
+        ``who`` is the user QEMU runs as (libvirt's own when we are root), who must open /dev/kvm."""
+        who = who or Identity.current()
         choice = choose_virt_type(self.virt_type, who)
         if choice.virt_type == "kvm" and self.virt_type == "kvm":
             if not os.path.exists(DEV_KVM):
@@ -244,8 +264,8 @@ class KVMDriver(BaseDriver):
         src = self.iso_source()
         check_boot_image(src)
         self.check_disk_size(src.stat().st_size)
-        choice = self.virt_choice()
         conn = self._connect()
+        choice = self.virt_choice(self.qemu_identity(conn))
         if choice.virt_type == "kvm":
             lv = libvirt_module()
             try:
@@ -263,7 +283,8 @@ class KVMDriver(BaseDriver):
                               reason_id="PR_KVM_DOMAIN_EXISTS",
                               fix=f"Use another profile name (minikube start -p NAME), or remove that domain: "
                                   f"virsh -c {self.uri} undefine {self.machine_name}")
-        check_qemu_access(self.machine_dir(), self.qemu_identity(conn))
+        if os.geteuid() != 0:  # root opens the way for QEMU's user itself, in create
+            check_qemu_access(self.machine_dir(), self.qemu_identity(conn))
         if self.gpu:
             gpu_devices_xml()
 
@@ -277,20 +298,21 @@ class KVMDriver(BaseDriver):
         conn = self._connect()
         mdir = self.machine_dir()
         mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        run_as, relabel = self._open_path(conn)
         activate(named_network(conn, self.network, self.uri))
         activate(self._ensure_private_network(conn))
         self._copy_iso()
         self.write_disks(generate_ssh_key(self.get_ssh_key_path()))
         if self.gpu:
             self.devices_xml = gpu_devices_xml()
-        choice = self.virt_choice()
+        choice = self.virt_choice(self.qemu_identity(conn))
         self.private_mac = self.private_mac or mac_from_name(self.machine_name)
         spec = DomainSpec(
             name=self.machine_name, memory_mb=self.memory, cpus=self.cpu, virt_type=choice.virt_type,
             iso=self.iso, disk=self.disk_path, extra_disks=list(self.extra_disk_paths),
             private_network=self.private_network, network=self.network, private_mac=self.private_mac,
             mac=self.mac, console_log=self.console_log(), hidden=self.hidden, numa_count=self.numa_node_count,
-            devices_xml=self.devices_xml, run_as=self.run_as(conn), owner=str(mdir))
+            devices_xml=self.devices_xml, run_as=run_as, relabel=relabel, owner=str(mdir))
         lv = libvirt_module()
         try:
             dom = conn.defineXML(domain_xml(spec))
@@ -344,6 +366,7 @@ class KVMDriver(BaseDriver):
         mac = self._private_mac(dom)
         before = lease_expiry(private, mac)
         if not dom.isActive():
+            self._open_path(conn)
             try:
                 dom.create()
             except lv.libvirtError as e:

@@ -52,15 +52,35 @@ class Identity:
         return cls(name, uid, os.getegid(), frozenset(os.getgroups()) | {os.getegid()})
 
     @classmethod
+    def of_label(cls, uid: int, gid: int) -> Identity:
+        """Whom a process started with a libvirt DAC label ``+uid:+gid`` runs as: libvirt adds the
+        user's groups (those of its passwd entry's primary group) to ``gid``."""
+        try:
+            pw = pwd.getpwuid(uid)
+        except KeyError:
+            return cls(str(uid), uid, gid, frozenset({gid}))
+        return cls(pw.pw_name, uid, gid, frozenset({gid, *os.getgrouplist(pw.pw_name, pw.pw_gid)}))
+
+    @classmethod
     def of_user(cls, name: str) -> Identity:
         pw = pwd.getpwnam(name)
         groups = {pw.pw_gid, *(g.gr_gid for g in grp.getgrall() if name in g.gr_mem)}
         return cls(name, pw.pw_uid, pw.pw_gid, frozenset(groups))
 
-    def may(self, st: os.stat_result, want: int) -> bool:
-        """Whether this identity has the ``want`` bits (4 read, 2 write, 1 search/exec) on a file."""
+    def may(self, st: os.stat_result, want: int, path: Path | str | None = None) -> bool:
+        """Whether this identity has the ``want`` bits (4 read, 2 write, 1 search/exec) on a file
+        (its access ACL decides when ``path`` has one)."""
         if self.uid == 0:
             return True  # CAP_DAC_OVERRIDE (root's search on directories, read/write on files)
+        if path is not None:
+            from . import _acl
+
+            try:
+                entries = _acl.read(path)
+            except OSError:
+                entries = None
+            if entries is not None:
+                return _acl.allows(entries, st, self.uid, self.groups, want)
         if st.st_uid == self.uid:
             bits = (st.st_mode >> 6) & 7
         elif st.st_gid in self.groups:
@@ -94,7 +114,7 @@ def blocking_directory(path: Path, who: Identity) -> Path | None:
             return None  # made later, by minikube, for the user QEMU runs as
         except OSError:
             return d
-        if not who.may(st, 1):
+        if not who.may(st, 1, d):
             return d
     return None
 

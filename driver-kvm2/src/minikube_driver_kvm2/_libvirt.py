@@ -64,18 +64,58 @@ def open_connection(uri: str) -> Any:
 
 
 def qemu_run_as(conn: Any, uri: str) -> tuple[int, int] | None:
-    """The uid:gid QEMU is told to run as: ours, on a local system libvirtd with DAC labels."""
+    """The uid:gid QEMU is told to run as, on a local system libvirtd with DAC labels.
+
+    An ordinary caller's own (machine directories are 0700, which libvirt's QEMU user cannot
+    enter); root's never: then libvirt's unprivileged QEMU user (``libvirt-qemu`` on Debian),
+    with the machine's files relabelled for it by libvirt, so a guest escaping QEMU is not root.
+    """
     if not is_local_system_uri(uri):
         return None
     import xml.etree.ElementTree as ET
 
-    models = {m.text for m in ET.fromstring(conn.getCapabilities()).findall("./host/secmodel/model")}
-    return (os.geteuid(), os.getegid()) if "dac" in models else None
+    dac = next((m for m in ET.fromstring(conn.getCapabilities()).findall("./host/secmodel")
+                if m.findtext("model") == "dac"), None)
+    if dac is None:
+        return None
+    if os.geteuid() != 0:
+        return os.geteuid(), os.getegid()
+    return unprivileged_qemu_user([b.text or "" for b in dac.findall("baselabel")])
+
+
+#: Where libvirt is configured to run QEMU as root (user = "root" in qemu.conf), the users its
+#: packages make for QEMU: Debian's and Fedora's.
+QEMU_USERS = ("libvirt-qemu", "qemu")
+
+
+def unprivileged_qemu_user(baselabels: list[str]) -> tuple[int, int]:
+    """libvirt's QEMU user:group (its DAC base label ``+uid:+gid``) unless that is root, else a
+    QEMU user that libvirt's packages make."""
+    import pwd
+    import re
+
+    for text in baselabels:
+        m = re.fullmatch(r"\+?(\d+):\+?(\d+)", text.strip())
+        if m and int(m.group(1)) != 0:
+            return int(m.group(1)), int(m.group(2))
+    for name in QEMU_USERS:
+        try:
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return pw.pw_uid, pw.pw_gid
+    raise DriverError("libvirt runs QEMU as root here and there is no unprivileged QEMU user "
+                      f"({' or '.join(QEMU_USERS)}) for minikube to run it as", reason_id="PR_KVM_USER_PERMISSION",
+                      fix="Reinstall libvirt's daemon package (it makes the libvirt-qemu user), "
+                          "or run minikube as an ordinary user in the libvirt group")
 
 
 def qemu_identity(conn: Any, uri: str) -> Identity:
     """Whom QEMU runs as under ``conn``: whoever :func:`qemu_run_as` names, else root on a system libvirtd."""
-    if qemu_run_as(conn, uri) is not None or not is_local_system_uri(uri):
+    run_as = qemu_run_as(conn, uri)
+    if run_as is not None:
+        return Identity.current() if run_as[0] == os.geteuid() else Identity.of_label(*run_as)
+    if not is_local_system_uri(uri):
         return Identity.current()
     return Identity("root", 0, 0, frozenset({0}))  # a system libvirtd without DAC runs QEMU as root
 

@@ -35,6 +35,7 @@ class DomainSpec:
     numa_count: int = 1
     devices_xml: str = ""  # <hostdev> elements for GPU passthrough
     run_as: tuple[int, int] | None = None  # a static DAC label: QEMU runs as this uid:gid
+    relabel: bool = False  # libvirt hands the disks, ISO and console log to run_as while the VM runs
     owner: str = ""  # the machine directory, written into <metadata>
 
     @property
@@ -116,7 +117,7 @@ def domain_xml(spec: DomainSpec) -> str:
         for el in ET.fromstring(f"<devices>{spec.devices_xml}</devices>"):
             devices.append(el)
     if spec.run_as is not None:
-        label = _sub(dom, "seclabel", type="static", model="dac", relabel="no")
+        label = _sub(dom, "seclabel", type="static", model="dac", relabel="yes" if spec.relabel else "no")
         _sub(label, "label", f"+{spec.run_as[0]}:+{spec.run_as[1]}")
     return ET.tostring(dom, encoding="unicode")
 

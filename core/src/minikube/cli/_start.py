@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import typer
@@ -22,7 +24,7 @@ log = logging.getLogger("minikube.cli")
 
 #: start's own options, for "did you mean" when a driver option is unknown.
 CORE_OPTIONS = ("--profile", "--driver", "--cpus", "--memory", "--disk-size", "--iso-url", "--force",
-                "--explain", "--help")
+                "--explain", "--help", "--output")
 IP_TIMEOUT_S = 120.0
 
 
@@ -41,7 +43,7 @@ def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> No
 
 
 def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cpus: str | None,
-              memory: str | None, disk_size: str | None, iso_url: str | None, force: bool,
+              memory: str | None, disk_size: str | None, iso_url: list[str] | None, force: bool,
               explain: bool, want_help: bool) -> None:
     settings = Settings()
     requested = settings.resolve("driver", driver)
@@ -50,10 +52,15 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         raise typer.Exit()
     # Every value is checked before anything is touched.
     name = settings.profile(profile)
+    _ui.events_for(name)
+    _ui.step("Initial Minikube Setup", _ui.version_line())
     wanted = {k: settings.resolve(k, v) for k, v in
               (("cpus", cpus), ("memory", memory), ("disk-size", disk_size), ("iso-url", iso_url))}
     for key in settings.unknown_keys():
         _ui.warn(f"unknown setting {key!r} in {settings.path} is ignored (see: minikube config --help)")
+    from ._resources import check
+
+    check(wanted, force=force, driver=requested.value, config=settings.path)  # memory, CPUs, disk
     reg = Registry()
     machines = reg.machines()
     existing = machines.load(name).driver_name if machines.exists(name) else None
@@ -64,6 +71,7 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
             machine_driver = reg.new_driver(reg.load_supported(requested.value).name)
             _flags.parse_cli(list(ctx.args), machine_driver.get_create_flags(), reg.canonical(requested.value),
                              CORE_OPTIONS)
+        _ui.set_step("Selecting Driver")
         choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
         dname = choice.name
         if existing is not None:
@@ -76,13 +84,16 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
                                          dname, dict(os.environ))
         for k in sorted(sources):
             log.info("driver option %s=%r (from %s)", k, values[k], sources[k])
-        from ._iso import resolve_iso
+        from ._iso import boot_image
 
-        iso = resolve_iso(wanted["iso-url"].value)
+        # The profile records the URL that worked; the driver boots the local copy.
+        declared = reg.info(dname).declaration
+        iso = boot_image(wanted["iso-url"].value, boots_iso=reg.capabilities(dname).boot_image,
+                         offline_fix=declared.boot_image_fix if declared else "")
         cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
-                                disk_size=wanted["disk-size"].value, minikube_iso=iso, driver_options=values,
-                                store_path=str(localpath.minikube_home()))
-        reg.configure(dname, cluster, values, machine_driver)
+                                disk_size=wanted["disk-size"].value, minikube_iso=iso.source if iso else "",
+                                driver_options=values, store_path=str(localpath.minikube_home()))
+        reg.configure(dname, replace(cluster, minikube_iso=iso.local) if iso else cluster, values, machine_driver)
         _create(machines, cluster, machine_driver, wanted)
     finally:
         if machine_driver is not None:
@@ -91,12 +102,9 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
 
 def _create(machines: Machines, cluster: ClusterConfig, driver: Driver, wanted: dict[str, Resolved]) -> None:
     name, dname = cluster.name, cluster.driver
-
-    def waiting() -> None:
-        _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
-
+    _ui.set_step("Creating VM")
     try:
-        with machines.creating(name, dname, driver, on_wait=waiting) as s:
+        with machines.creating(name, dname, driver, on_wait=_waiting_for(name)) as s:
             if s is None:  # made by the command we waited for: start it, do not make it again
                 made_meanwhile = True
             else:
@@ -121,26 +129,37 @@ def _create(machines: Machines, cluster: ClusterConfig, driver: Driver, wanted: 
         _ui.info(f'* "{name}" was created by the other minikube command; starting it')
         _restart(machines, name, machines.load(name).driver_name, [], wanted)
         return
-    _ui.info(f'* Done! "{name}" is running at {ip}.')
+    _ui.step("Done", f'Done! "{name}" is running at {ip}.')
+
+
+def _waiting_for(name: str) -> Callable[[], None]:
+    """What a start says while another minikube command holds the profile's lock."""
+    return lambda: _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
 
 
 def _restart(machines: Machines, name: str, dname: str, args: list[str], wanted: dict[str, Resolved]) -> None:
+    _ui.set_step("Starting Node")
     _warn_unchangeable(name, wanted)
     try:
-        with machines.session(name) as s:
+        with machines.session(name, on_wait=_waiting_for(name)) as s:
             if args:
                 _flags.parse_cli(list(args), s.driver.get_create_flags(), dname, CORE_OPTIONS)  # still a usage error
                 _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
                          f"minikube delete -p {name}")
-            _ui.info(f'* Starting "{name}" with the {dname} driver ...')
-            with _ui.spinner(f'Starting "{name}" ...'):
-                s.start()
+            if s.missing():  # the VM vanished (virsh undefine, a kill before it was defined): make it again
+                _ui.info(f'* {dname} "{name}" machine is missing, will recreate.')
+                with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
+                    s.recreate()
+            else:
+                _ui.info(f'* Starting "{name}" with the {dname} driver ...')
+                with _ui.spinner(f'Starting "{name}" ...'):
+                    s.start()
             with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
                 ip = s.wait_for_ip(IP_TIMEOUT_S)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while starting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube start -p {name}") from None
-    _ui.info(f'* Done! "{name}" is running at {ip}.')
+    _ui.step("Done", f'Done! "{name}" is running at {ip}.')
 
 
 def _warn_unchangeable(name: str, wanted: dict[str, Resolved]) -> None:

@@ -15,6 +15,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from .._errors import (
+    ConfigError,
     DriverError,
     HostNotRunningError,
     IPNotSetError,
@@ -40,10 +41,19 @@ def _driver_failure(op: str, e: Exception, reason_id: str) -> MinikubeError:
 
 @contextmanager
 def _step(op: str, reason_id: str) -> Iterator[None]:
-    """One driver call: a driver's own error stays as it is, anything else becomes one line."""
+    """One driver call: a driver's own error keeps its reason, anything else becomes one line.
+
+    A plain DriverError that names no reason (a driver's bare ``raise DriverError(...)``, or an
+    external plugin's error, which crosses the wire as text) gets the operation's reason, so a
+    failed stop says GUEST_STOP_TIMEOUT and a failed start GUEST_START, not the class default
+    (GUEST_PROVISION, which is about making a machine)."""
     try:
         yield
-    except (KeyboardInterrupt, MinikubeError):
+    except KeyboardInterrupt:
+        raise
+    except MinikubeError as e:
+        if type(e) is DriverError and e.reason_id == DriverError.default_reason:
+            e.reason_id = reason_id
         raise
     except Exception as e:
         raise _driver_failure(op, e, reason_id) from e
@@ -93,18 +103,40 @@ class MachineSession:
         with _step("status", "GUEST_STATUS"):
             return self.driver.get_state()
 
+    def missing(self) -> bool:
+        """The record is here but the driver has no such host (its VM was removed behind
+        minikube's back, or the command that made it died before the VM was defined).
+
+        libmachine drivers say so with the state None (status shows it as Nonexistent) or with
+        "Host does not exist" from GetState; both mean the same here.
+        """
+        try:
+            return self.state() == State.NONE
+        except MachineNotFoundError:
+            return True
+
+    def recreate(self, *, wait_timeout: float = 300.0) -> None:
+        """Make a missing host again from its saved driver config: whatever the old one left
+        (networks, DHCP entries) is removed first, as ``delete`` would, then it is created."""
+        with _step("delete", "GUEST_DELETE"):
+            try:
+                self.driver.remove()
+            except MachineNotFoundError:
+                pass
+        self.create(wait_timeout=wait_timeout)
+
     def start(self) -> None:
         with _step("start", "GUEST_START"):
             if self.driver.get_state() != State.RUNNING:
                 self.driver.start()
 
     def stop(self) -> None:
-        with _step("stop", "GUEST_STOP"):
+        with _step("stop", "GUEST_STOP_TIMEOUT"):
             if self.driver.get_state() not in (State.STOPPED, State.NONE):
                 self.driver.stop()
 
     def kill(self) -> None:
-        with _step("kill", "GUEST_STOP"):
+        with _step("kill", "GUEST_STOP_TIMEOUT"):
             self.driver.kill()
 
     def _running(self) -> None:
@@ -176,14 +208,15 @@ class Machines:
         return self.store.machine_dir(name)
 
     @contextmanager
-    def session(self, name: str, *, lock: bool = True, driver: Driver | None = None) -> Iterator[MachineSession]:
+    def session(self, name: str, *, lock: bool = True, driver: Driver | None = None,
+                on_wait: Callable[[], None] | None = None) -> Iterator[MachineSession]:
         """An existing machine for the length of a command.
 
         ``lock=False`` is a read-only session (status, ip): it waits for no other command and
-        saves nothing.  ``driver`` lets a caller that could not load the saved config (a corrupt
+        saves nothing; ``on_wait`` is called once if another command holds the lock.  ``driver`` lets a caller that could not load the saved config (a corrupt
         file) pass a driver rebuilt from the cluster settings; the caller owns that one.
         """
-        with self.store.lock(name) if lock else nullcontext():
+        with self.store.lock(name, on_wait=on_wait) if lock else nullcontext():
             host = self.store.load(name) if driver is None else self._host_or_stub(name, driver)
             own = driver is None
             drv = self.new_driver(host.driver_name) if own else driver
@@ -191,7 +224,7 @@ class Machines:
             s: MachineSession | None = None
             try:
                 if own:
-                    drv.set_config_raw(host.driver_raw)
+                    self._restore(drv, host)
                 s = MachineSession(self, host, drv, writable=lock)
                 yield s
             finally:
@@ -199,6 +232,16 @@ class Machines:
                     s.save_quietly()
                 if own:
                     drv.close()
+
+    def _restore(self, drv: Driver, host: Host) -> None:
+        """The driver from its saved config; a config it refuses is named with its file and the way out."""
+        try:
+            drv.set_config_raw(host.driver_raw)
+        except ConfigError as e:
+            if e.fix or str(self.store.config_path(host.name)) in e.message:
+                raise
+            raise ConfigError(f"{self.store.config_path(host.name)} is corrupt: {e.message}",
+                              fix=f"Delete it with 'minikube delete -p {host.name}' and start again") from None
 
     def _host_or_stub(self, name: str, driver: Driver) -> Host:
         try:
@@ -258,10 +301,13 @@ class Machines:
         with self.session(name, lock=False) as s:
             return s.ip()
 
-    def states(self, names: list[str]) -> dict[str, State | MinikubeError]:
+    def states(self, names: list[str], ips: dict[str, str] | None = None) -> dict[str, State | MinikubeError]:
         """Many machines' states, read-only: one driver per driver name (an external driver's plugin
         is launched once for all its machines, each asked after ``set_config_raw``, as libmachine
-        allows), the drivers asked at once.  A machine that cannot be asked maps to its error."""
+        allows), the drivers asked at once.  A machine that cannot be asked maps to its error.
+
+        ``ips``, when given, is filled with the IP of each running machine (asked of the same
+        driver; a machine whose IP cannot be read is left out)."""
         import threading
 
         out: dict[str, State | MinikubeError] = {}
@@ -285,9 +331,11 @@ class Machines:
                     try:
                         with _step("status", "GUEST_STATUS"):
                             driver.set_config_raw(h.driver_raw)
-                            out[h.name] = driver.get_state()
+                            out[h.name] = state = driver.get_state()
+                            if ips is not None and state == State.RUNNING:
+                                ips[h.name] = driver.get_ip()
                     except MinikubeError as e:
-                        out[h.name] = e
+                        out.setdefault(h.name, e)
             finally:
                 driver.close()
 
