@@ -209,4 +209,5 @@ def test_an_alias_claimed_twice_is_unusable_as_an_alias_only(make_venv, tmp_path
     assert '"shared"' in line and "minikube-driver-aliasa" in line and "minikube-driver-aliasb" in line
     assert not (mk.home / "machines" / "s").exists()
     mk.ok("start", "--driver", "aliasa", "-p", "a")  # each driver keeps working by its own name
-    assert mk.json("status", "-p", "a", "-o", "json")["Driver"] == "aliasa"
+    assert mk.json("status", "-p", "a", "-o", "json")["Host"] == "Running"
+    assert json.loads((mk.home / "machines" / "a" / "config.json").read_text())["DriverName"] == "aliasa"

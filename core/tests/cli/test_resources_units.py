@@ -38,7 +38,7 @@ def test_any_value_is_a_size_or_a_value_error(raw: object) -> None:
         mb = parse_size_mb(raw)
     except ValueError:
         return
-    assert isinstance(mb, int) and 1 <= mb <= int(str(raw).split(".")[0].rstrip("kKmMgGtTpPiIbB") or 0) << 30
+    assert isinstance(mb, int) and 1 <= mb <= (int(str(raw).split(".")[0].rstrip("kKmMgGtTpPiIbB") or 0) + 1) << 30
 
 
 @given(st.integers(min_value=0, max_value=10**30), st.sampled_from(["", "b", "k", "mb", "g", "TiB", "p"]))
