@@ -194,7 +194,7 @@ def test_baked_package_installs_passes_its_tests_and_runs_minikube(
     here = supports(platforms)
     assert (row["distribution"], row["type"], row["platforms"], row["supported"], row["priority"], row["status"]) == (
         f"minikube-driver-{name}", kind, list(platforms), here, ans["priority"], "ok")
-    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False}
+    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False, "boot_image": False}
     reason_id = f"PR_{local_extensions.env_prefix(name)}_MACHINE_DIR"
     assert [(r["id"], r["exit_code"]) for r in row["reasons"]] == [(reason_id, 67)]
     if kind == "external":
