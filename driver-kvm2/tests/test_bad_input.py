@@ -33,8 +33,21 @@ def test_no_libvirtd(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers) -
     name = leftovers.profile()
     gone = {"LIBVIRT_DEFAULT_URI": "qemu:///system?socket=/run/no-libvirtd-here/libvirt-sock"}
     err = assert_error(start(minikube, name, tiny_iso, env=gone), "PROVIDER_KVM2_NOT_RUNNING", 63)
-    assert "libvirtd is not running" in err and "libvirtd -d" in err
+    assert "libvirtd is not running" in err and "libvirtd -d" in err and "minikube-kvm2-setup-host" in err
     delete_leaves_nothing(minikube, name)
+
+
+def test_the_commands_the_fixes_name_are_installed_with_the_wheel(minikube: Minikube) -> None:
+    """A pip user has no checkout: the host set-up and the tiny ISO recipe come in the wheel, run
+    by console scripts of the venv (their --help reads no script; the recipes must be inside)."""
+    venv_bin = Path(minikube.executable).parent
+    for command, recipe in (("minikube-kvm2-setup-host", "scripts/setup-host.sh"),
+                            ("minikube-tiny-iso", "iso/build-tiny-iso.sh")):
+        p = subprocess.run([str(venv_bin / command), "--help"], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and command in p.stdout, p.stdout + p.stderr
+        found = subprocess.run([str(venv_bin / "python"), "-c", "from minikube_driver_kvm2._shipped import find; "
+                                f"print(find({recipe!r}))"], capture_output=True, text=True, timeout=60)
+        assert "site-packages/minikube_driver_kvm2/" + recipe in found.stdout, found.stdout + found.stderr
 
 
 def test_wrong_uri(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers) -> None:

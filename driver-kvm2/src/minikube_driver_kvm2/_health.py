@@ -19,7 +19,7 @@ from ._host import DEV_KVM, DOC, Identity, choose_virt_type, default_uri, dev_kv
 
 TIMEOUT = 6.0
 NOT_RUNNING_FIX = ("Start libvirtd: virtlogd -d && libvirtd -d (or: systemctl start libvirtd); as root, "
-                   "driver-kvm2/scripts/setup-host.sh installs and starts everything")
+                   "minikube-kvm2-setup-host (installed with minikube-driver-kvm2) installs and starts everything")
 _UNREACHABLE = ("Failed to connect socket", "Connection refused", "No such file or directory")
 _BAD_URI = ("no connection driver available", "unexpected", "URI")
 

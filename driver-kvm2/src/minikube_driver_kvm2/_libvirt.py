@@ -49,7 +49,7 @@ def connection_error(uri: str, message: str) -> DriverError:
         return DriverError(f"libvirtd is not running (or not listening) for {uri}: {text}",
                            reason_id="PR_KVM_NOT_RUNNING",
                            fix="Start libvirtd: virtlogd -d && libvirtd -d (or: systemctl start libvirtd); "
-                               "as root, driver-kvm2/scripts/setup-host.sh installs and starts everything")
+                               "as root, minikube-kvm2-setup-host (installed with minikube-driver-kvm2) installs and starts everything")
     if "authentication" in text.lower() or "Permission denied" in text:
         return DriverError(f"not allowed to use libvirt at {uri}: {text}", reason_id="PR_KVM_USER_PERMISSION")
     return DriverError(f"cannot connect to libvirt at {uri}: {text}", reason_id="PR_KVM_URI")

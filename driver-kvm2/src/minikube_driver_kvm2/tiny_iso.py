@@ -10,38 +10,13 @@ the SSH key and a DHCP address, and runs no Kubernetes.  The last line of stdout
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
+from ._shipped import run
 
-RECIPE = "build-tiny-iso.sh"
-
-
-def recipe() -> Path | None:
-    """The build script: inside the installed package, or beside the sources of a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "iso" / RECIPE, here.parents[1] / "iso" / RECIPE):
-        if candidate.is_file():
-            return candidate
-    return None
+RECIPE = "iso/build-tiny-iso.sh"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 0
-    script = recipe()
-    if script is None:
-        print(f"minikube-tiny-iso: {RECIPE} is not installed with minikube-driver-kvm2; reinstall it "
-              "(pip install --force-reinstall minikube-driver-kvm2)", file=sys.stderr)
-        return 1
-    bash = shutil.which("bash")
-    if bash is None:
-        print("minikube-tiny-iso: bash is needed to build the image", file=sys.stderr)
-        return 1
-    return subprocess.call([bash, str(script), *args])
+    return run("minikube-tiny-iso", RECIPE, __doc__ or "", argv)
 
 
 if __name__ == "__main__":
