@@ -10,12 +10,10 @@ nothing here reaches the real mirrors.  The driver is ``vmfake``: the fake drive
 from __future__ import annotations
 
 import hashlib
-import http.server
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from minikube.registry import current_platform
 from minikube.testing import Venv, Wheelhouse
 
 from ._helpers import Mk, assert_error, dist
+from ._server import LocalServer, local_server
 
 ARCH = current_platform().partition("/")[2]
 NAME = f"minikube-v1.38.0-{ARCH}.iso"
@@ -32,48 +31,16 @@ SHA = hashlib.sha256(IMAGE).hexdigest()
 
 
 @dataclass
-class Https:
-    url: str
-    log: list[str] = field(default_factory=list)
-
-
-@dataclass
 class Servers:
-    trusted: Https  # certificate from the CA in ca_file
-    foreign: Https  # certificate from another CA
+    trusted: LocalServer  # certificate from the CA in ca_file
+    foreign: LocalServer  # certificate from another CA
     ca_file: Path
 
 
-def _serve(cert: trustme.LeafCert, routes: dict[str, bytes]) -> tuple[http.server.ThreadingHTTPServer, Https]:
-    log: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            log.append(self.path)
-            body = routes.get(self.path)
-            if body is None:
-                self.send_error(404, "Not Found")
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    class Server(http.server.ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request: object, client_address: object) -> None:
-            pass  # a client that refuses the certificate is what some tests want
-
+def _tls(cert: trustme.LeafCert) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     cert.configure_cert(ctx)
-    httpd = Server(("127.0.0.1", 0), Handler)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, Https(f"https://127.0.0.1:{httpd.server_address[1]}", log)
+    return ctx
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +53,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         f"/bad/{NAME}": IMAGE, f"/bad/{NAME}.sha256": (hashlib.sha256(b"x").hexdigest() + "\n").encode(),
         f"/nosum/{NAME}": IMAGE,
     }
-    trusted_httpd, trusted = _serve(ca.issue_cert("127.0.0.1", "localhost"), routes)
-    foreign_httpd, foreign = _serve(other_ca.issue_cert("127.0.0.1", "localhost"), routes)
-    try:
+    with local_server(routes, tls=_tls(ca.issue_cert("127.0.0.1", "localhost"))) as trusted, \
+            local_server(routes, tls=_tls(other_ca.issue_cert("127.0.0.1", "localhost"))) as foreign:
         yield Servers(trusted, foreign, ca_file)
-    finally:
-        for httpd in (trusted_httpd, foreign_httpd):
-            httpd.shutdown()
-            httpd.server_close()
 
 
 @pytest.fixture(scope="module")

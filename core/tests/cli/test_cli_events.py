@@ -8,7 +8,6 @@ import hashlib
 import http.server
 import json
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from minikube.cli import _events
 from minikube.testing import parse_error_line
 
 from ._helpers import Mk, assert_error
+from ._server import local_server, send_headers
 
 IMAGE = b"MINIKUBE-TEST-EVENTS-IMAGE\n" * 20_000
 SHA = hashlib.sha256(IMAGE).hexdigest()
@@ -89,37 +89,20 @@ def test_start_json_is_the_event_stream_only(mk: Mk) -> None:
                                                          "Done"]
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        path = self.path.split("?", 1)[0]
-        if path not in ("/good/boot.iso", "/slow/boot.iso"):
-            self.send_error(404, "Not Found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(IMAGE)))
-        self.end_headers()
-        pieces = 10 if path == "/slow/boot.iso" else 1
-        size = len(IMAGE) // pieces + 1
-        for i in range(0, len(IMAGE), size):
-            self.wfile.write(IMAGE[i:i + size])
-            self.wfile.flush()
-            if pieces > 1:
-                time.sleep(0.3)  # ~3 s in all: a few progress events, not one per chunk
+def _slowly(h: http.server.BaseHTTPRequestHandler) -> None:
+    """The image in 10 pieces, ~3 s in all: a few progress events, not one per chunk."""
+    send_headers(h, len(IMAGE))
+    size = len(IMAGE) // 10 + 1
+    for i in range(0, len(IMAGE), size):
+        h.wfile.write(IMAGE[i:i + size])
+        h.wfile.flush()
+        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with local_server({"/good/boot.iso": IMAGE, "/slow/boot.iso": _slowly}) as srv:
+        yield srv.url
 
 
 def test_start_json_reports_the_boot_image_download(mk: Mk, server: str) -> None:

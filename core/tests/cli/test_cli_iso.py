@@ -12,83 +12,52 @@ import http.server
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from ._helpers import ANSI, Mk, assert_error, run_in_pty
+from ._server import LocalServer, local_server, send_headers
 
 IMAGE = b"MINIKUBE-TEST-BOOT-IMAGE\n" * 20_000  # ~0.5 MB: big enough to stream in many chunks
 OTHER = b"ANOTHER-IMAGE\n" * 10_000
 SHA = hashlib.sha256(IMAGE).hexdigest()
 
 
-@dataclass
-class Server:
-    url: str
-    log: list[str] = field(default_factory=list)
+Server = LocalServer
 
-    def gets(self, path: str) -> int:
-        return self.log.count(path)
+
+def _cut_off(h: http.server.BaseHTTPRequestHandler) -> None:
+    """Promises the whole image, sends half, hangs up."""
+    send_headers(h, len(IMAGE))
+    h.wfile.write(IMAGE[: len(IMAGE) // 2])
+    h.wfile.flush()
+    h.close_connection = True
+
+
+def _stall(h: http.server.BaseHTTPRequestHandler) -> None:
+    """Sends a little, then nothing for a long time."""
+    send_headers(h, len(IMAGE))
+    h.wfile.write(IMAGE[:1000])
+    h.wfile.flush()
+    time.sleep(60)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    routes: dict[str, bytes] = {
+    with local_server({
         "/good/boot.iso": IMAGE,
         "/side/boot.iso": IMAGE,
         "/side/boot.iso.sha256": f"{SHA}  boot.iso\n".encode(),
         "/badside/boot.iso": IMAGE,
         "/badside/boot.iso.sha256": (hashlib.sha256(b"x").hexdigest() + "\n").encode(),
         "/other/boot.iso": OTHER,
-    }
-    log: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            path = self.path.split("?", 1)[0]
-            log.append(path)
-            if path == "/cut/boot.iso":  # promises the whole image, sends half, hangs up
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(IMAGE)))
-                self.end_headers()
-                self.wfile.write(IMAGE[: len(IMAGE) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            if path == "/stall/boot.iso":  # sends a little, then nothing for a long time
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(IMAGE)))
-                self.end_headers()
-                self.wfile.write(IMAGE[:1000])
-                self.wfile.flush()
-                time.sleep(60)
-                return
-            body = routes.get(path)
-            if body is None:
-                self.send_error(404, "Not Found")
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", log)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+        "/cut/boot.iso": _cut_off,
+        "/stall/boot.iso": _stall,
+    }) as srv:
+        yield srv
 
 
 def iso_dir(mk: Mk) -> Path:
