@@ -14,14 +14,22 @@ warning, and the start goes on; what no machine can have is refused even then.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .. import _host
 from .._errors import MinikubeError, UsageError
 
-if TYPE_CHECKING:
-    from ._settings import Resolved
+
+class Resolved(Protocol):
+    """A setting's value and where it came from (``_settings.Resolved``): the fixes name that place."""
+
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def source(self) -> str: ...
 
 MIN_MEMORY_MB = 1800
 RECOMMENDED_MEMORY_MB = 1900
@@ -151,7 +159,7 @@ class _Checker:
         return f"minikube start --{key}={good}"
 
 
-def check(wanted: dict[str, Resolved], *, force: bool, driver: str | None, config: Path | None = None) -> None:
+def check(wanted: Mapping[str, Resolved], *, force: bool, driver: str | None, config: Path | None = None) -> None:
     """minikube's checks of the disk size (when given), CPUs and memory, in that order."""
     from . import _ui
 
