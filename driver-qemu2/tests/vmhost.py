@@ -1,0 +1,138 @@
+"""Where the VM tests run: an ordinary user (``mk-qemu-test``) with a venv made from Debian's
+``/usr/bin/python3`` in a directory it can read, in a network namespace with only loopback, so
+every packet of every guest stays on this machine.  Set up by root, idempotently."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import ISO_RECIPE, PROJECT, ROOT
+
+USER = "mk-qemu-test"
+NETNS = "mk-qemu2-test"
+BASE = Path("/var/tmp/mk-qemu2-test")
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def cannot_run() -> str:
+    """Why the VM tests cannot run here ("" when they can)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return f"the VM tests use useradd, runuser and network namespaces (Linux); this is {sys.platform}"
+    if os.geteuid() != 0:
+        return "the VM tests need root to create their user and network namespace; run them as root"
+    for tool in ("ip", "runuser", "useradd", "qemu-system-x86_64", "qemu-img", "ssh"):
+        if shutil.which(tool) is None:
+            return f"the VM tests need {tool} (Debian: apt-get install iproute2 util-linux passwd qemu-system-x86 " \
+                   "qemu-utils openssh-client)"
+    if not Path(SYSTEM_PYTHON).exists():
+        return f"the VM tests need {SYSTEM_PYTHON} (Debian's python3, with python3-venv)"
+    return ""
+
+
+def _run(*argv: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    p = subprocess.run(list(argv), capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def _ensure_user() -> int:
+    try:
+        return pwd.getpwnam(USER).pw_uid
+    except KeyError:
+        _run("useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+             "--shell", "/usr/sbin/nologin", USER)
+        return pwd.getpwnam(USER).pw_uid
+
+
+def _ensure_netns() -> None:
+    if NETNS not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split():
+        _run("ip", "netns", "add", NETNS)
+    _run("ip", "netns", "exec", NETNS, "ip", "link", "set", "lo", "up")
+    links = _run("ip", "netns", "exec", NETNS, "ip", "-o", "link").stdout
+    assert [line.split(":")[1].strip() for line in links.splitlines()] == ["lo"], links
+
+
+def _ensure_venv() -> Path:
+    """Core and driver installed editable (so the tests always run this checkout), with pytest."""
+    venv = BASE / "venv"
+    py = venv / "bin" / "python"
+    probe = "import minikube, minikube_driver_qemu2, qemu.qmp, pytest; print(minikube_driver_qemu2.__file__)"
+    p = subprocess.run([str(py), "-c", probe], capture_output=True, text=True) if py.exists() else None
+    if p is not None and p.returncode == 0 and p.stdout.strip().startswith(str(PROJECT)):
+        return venv
+    if subprocess.run([SYSTEM_PYTHON, "-c", "import ensurepip, venv"], capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "install", "-y", "-q", "python3-venv"], capture_output=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=600)
+    shutil.rmtree(venv, ignore_errors=True)
+    _run(SYSTEM_PYTHON, "-m", "venv", str(venv))
+    pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    _run(*pip, "hatchling>=1.18", "editables", "pytest>=8", "hypothesis>=6")
+    _run(*pip, "--no-build-isolation", "-e", str(ROOT / "core"), "-e", str(PROJECT))
+    return venv
+
+
+def _ensure_iso() -> Path:
+    iso = Path(_run("bash", str(ISO_RECIPE)).stdout.strip().splitlines()[-1])
+    dst = BASE / iso.name
+    if not dst.exists() or dst.stat().st_size != iso.stat().st_size:
+        tmp = dst.with_suffix(".tmp")
+        shutil.copyfile(iso, tmp)
+        tmp.chmod(0o644)
+        os.replace(tmp, dst)
+    return dst
+
+
+@dataclass
+class VMHost:
+    uid: int
+    venv: Path
+    iso: Path
+
+    def home(self) -> Path:
+        """A fresh directory of the user's (HOME and MINIKUBE_HOME under it)."""
+        d = Path(tempfile.mkdtemp(prefix="home-", dir=BASE))
+        os.chown(d, self.uid, -1)
+        return d
+
+    def env(self, home: Path, **extra: str) -> dict[str, str]:
+        return {"PATH": f"{self.venv}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+                "MINIKUBE_HOME": str(home / ".minikube"), "XDG_CACHE_HOME": str(home / ".cache"),
+                "MINIKUBE_ISO_MIRRORS": "http://127.0.0.1:9/", "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+    def argv(self, home: Path, *args: str, **extra: str) -> list[str]:
+        """``args`` run as the test user, in the namespace, with only the environment given."""
+        return ["ip", "netns", "exec", NETNS, "runuser", "-u", USER, "--", "/usr/bin/env", "-i",
+                *(f"{k}={v}" for k, v in self.env(home, **extra).items()), *args]
+
+    def minikube(self, home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.argv(home, str(self.venv / "bin" / "minikube"), *args), capture_output=True,
+                              text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def prepare() -> VMHost:
+    BASE.mkdir(parents=True, exist_ok=True)
+    BASE.chmod(0o755)
+    uid = _ensure_user()
+    _ensure_netns()
+    return VMHost(uid, _ensure_venv(), _ensure_iso())
+
+
+def qemu_pids(uid: int | None = None) -> dict[int, int]:
+    """Every live QEMU system emulator (pid -> uid), optionally only one user's."""
+    out = subprocess.run(["ps", "-eo", "pid=,uid=,stat=,comm="], capture_output=True, text=True).stdout
+    found = {}
+    for line in out.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4 and parts[3].startswith("qemu-system") and not parts[2].startswith("Z"):
+            if uid is None or int(parts[1]) == uid:
+                found[int(parts[0])] = int(parts[1])
+    return found
