@@ -159,10 +159,12 @@ def test_kill_9_mid_create_then_delete(host: VMHost, home: Path) -> None:
 
 def test_conformance_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     """The conformance kit, run by the test user inside the namespace (test_conformance.py)."""
-    argv = host.argv(home, str(host.venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    argv = host.argv(home, str(host.venv / "bin" / "python"), "-m", "pytest", "-v", "-p", "no:cacheprovider",
                      "--rootdir", str(home), "--basetemp", str(home / "pytest"), str(HERE / "test_conformance.py"),
                      MINIKUBE_QEMU2_TEST_ISO=str(host.iso))
     p = subprocess.run(argv, capture_output=True, text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=900)
     tail = p.stdout[-3000:]
     assert p.returncode == 0, f"{tail}\n{p.stderr[-2000:]}"
-    assert " passed" in tail and "skipped" not in tail, tail
+    results = dict(line.split()[:2] for line in p.stdout.splitlines() if line.startswith("test_conformance.py::"))
+    skipped = [t for t, r in results.items() if r != "PASSED"]
+    assert len(results) >= 9 and skipped == ["test_conformance.py::TestQEMU2Conformance::test_plugin_binary"], tail

@@ -20,21 +20,37 @@ BASE = Path("/var/tmp/mk-qemu2-test")
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
+#: What the VM tests need on the host, and the Debian packages that give it.
+TOOLS = {"ip": "iproute2", "runuser": "util-linux", "useradd": "passwd", "qemu-system-x86_64": "qemu-system-x86",
+         "qemu-img": "qemu-utils", "ssh": "openssh-client", "pgrep": "procps"}
+
+
 def cannot_run() -> str:
-    """Why the VM tests cannot run here ("" when they can)."""
+    """Why the VM tests cannot run here ("" when they can); as root, missing tools are installed first."""
+    import platform
     import sys
 
-    if not sys.platform.startswith("linux"):
-        return f"the VM tests use useradd, runuser and network namespaces (Linux); this is {sys.platform}"
+    if not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "amd64"):
+        return f"the VM tests use useradd, runuser and network namespaces on linux/amd64; this is {sys.platform}"
     if os.geteuid() != 0:
         return "the VM tests need root to create their user and network namespace; run them as root"
-    for tool in ("ip", "runuser", "useradd", "qemu-system-x86_64", "qemu-img", "ssh"):
-        if shutil.which(tool) is None:
-            return f"the VM tests need {tool} (Debian: apt-get install iproute2 util-linux passwd qemu-system-x86 " \
-                   "qemu-utils openssh-client)"
-    if not Path(SYSTEM_PYTHON).exists():
-        return f"the VM tests need {SYSTEM_PYTHON} (Debian's python3, with python3-venv)"
+    missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+    if missing or not Path(SYSTEM_PYTHON).exists():
+        _apt_install(*missing, "python3", "python3-venv")
+    still = sorted(tool for tool in TOOLS if shutil.which(tool) is None)
+    if still or not Path(SYSTEM_PYTHON).exists():
+        return f"the VM tests need {', '.join(still) or SYSTEM_PYTHON}, and apt-get could not install them"
     return ""
+
+
+def _apt_install(*packages: str) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if shutil.which("apt-get") is None:
+        return
+    p = subprocess.run(["apt-get", "install", "-y", "-q", *packages], capture_output=True, env=env, timeout=900)
+    if p.returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, timeout=900)
+        subprocess.run(["apt-get", "install", "-y", "-q", *packages], capture_output=True, env=env, timeout=900)
 
 
 def _run(*argv: str, **kw: object) -> subprocess.CompletedProcess[str]:
@@ -70,8 +86,7 @@ def _ensure_venv() -> Path:
     if p is not None and p.returncode == 0 and p.stdout.strip().startswith(str(PROJECT)):
         return venv
     if subprocess.run([SYSTEM_PYTHON, "-c", "import ensurepip, venv"], capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "python3-venv"], capture_output=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=600)
+        _apt_install("python3-venv")
     shutil.rmtree(venv, ignore_errors=True)
     _run(SYSTEM_PYTHON, "-m", "venv", str(venv))
     pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
