@@ -65,8 +65,9 @@ POWERDOWN_REPEAT = 3.0
 QUIT_TIMEOUT = 10.0
 POLL = 0.25
 #: Every file the driver makes in the machine directory (extra disks are named in the config).
-FILES = (_cmdline.ISO, _cmdline.DISK, _cmdline.DISK + ".raw", "id_rsa", "id_rsa.pub", _cmdline.MONITOR,
-         _cmdline.PIDFILE, _cmdline.SERIAL_LOG)
+#: (Temporary names too: the core writes the ISO copy and the raw disk under them, then renames.)
+FILES = (_cmdline.ISO, f".{_cmdline.ISO}.tmp", _cmdline.DISK, _cmdline.DISK + ".raw", _cmdline.DISK + ".raw.tmp",
+         "id_rsa", "id_rsa.pub", _cmdline.MONITOR, _cmdline.PIDFILE, _cmdline.SERIAL_LOG)
 
 
 @dataclass
