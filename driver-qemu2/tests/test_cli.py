@@ -139,3 +139,13 @@ def test_missing_iso(mk: MinikubeCLI, tmp_path: Path) -> None:
 
 def test_delete_of_nothing(mk: MinikubeCLI) -> None:
     mk.ok("delete", "-p", "never-made")
+
+
+def test_machine_dir_in_the_way(mk: MinikubeCLI, iso: Path, tmp_path: Path) -> None:
+    """The template's reason: a file where the machine's directory goes."""
+    (mk.home / "machines").mkdir(parents=True)
+    (mk.home / "machines" / "minikube").write_text("in the way")
+    p = mk.fails(["start", "--driver", "qemu2", "--iso-url", str(iso), *SMALL], "PR_QEMU2_MACHINE_DIR", 67,
+                 env={"PATH": standin_path(tmp_path)})
+    assert "is not a directory" in p.stderr
+    assert (mk.home / "machines" / "minikube").read_text() == "in the way"  # left alone

@@ -64,6 +64,8 @@ STOP_TIMEOUT = 90.0
 POWERDOWN_REPEAT = 3.0
 QUIT_TIMEOUT = 10.0
 POLL = 0.25
+#: The template's reason for a machine directory that cannot be made or written.
+MACHINE_DIR = "PR_QEMU2_MACHINE_DIR"
 #: Every file the driver makes in the machine directory (extra disks are named in the config).
 #: (Temporary names too: the core writes the ISO copy and the raw disk under them, then renames.)
 FILES = (_cmdline.ISO, f".{_cmdline.ISO}.tmp", _cmdline.DISK, _cmdline.DISK + ".raw", _cmdline.DISK + ".raw.tmp",
@@ -210,6 +212,13 @@ class QEMUDriver(BaseDriver):
         from minikube.machine import disk_tar
 
         self.check_options()
+        problem = unwritable(self.machine_dir())
+        if problem:
+            raise DriverError(f"cannot write the machine directory {self.machine_dir()}: {problem}",
+                              reason_id=MACHINE_DIR)
+        if self._exists():
+            raise DriverError(f'machine "{self.machine_name}" already exists in {self.machine_dir()}',
+                              fix=f"Delete it first: minikube delete -p {self.machine_name}")
         self._check_tools()
         self.accel()
         self._firmware()
@@ -231,7 +240,11 @@ class QEMUDriver(BaseDriver):
         from minikube.machine import copy_boot_image, generate_ssh_key
 
         mdir = self.machine_dir()
-        mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as e:
+            raise DriverError(f"cannot make the machine directory {mdir}: {e.strerror or e}",
+                              reason_id=MACHINE_DIR) from None
         self.program = self.qemu_program()
         self.ip_address = LOOPBACK
         self.ssh_user = self.ssh_user or self.DEFAULT_SSH_USER
@@ -426,6 +439,19 @@ class QEMUDriver(BaseDriver):
         if pid is not None:
             self._quit(pid)
         self._remove_files()
+
+
+def unwritable(directory: Path) -> str:
+    """Why ``directory`` cannot be made and written ("" when it can): the nearest path on the way
+    that exists must be a directory this process may write."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable by this user"
+    return ""
 
 
 def new_driver() -> QEMUDriver:
