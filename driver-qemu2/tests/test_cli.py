@@ -149,3 +149,12 @@ def test_machine_dir_in_the_way(mk: MinikubeCLI, iso: Path, tmp_path: Path) -> N
                  env={"PATH": standin_path(tmp_path)})
     assert "is not a directory" in p.stderr
     assert (mk.home / "machines" / "minikube").read_text() == "in the way"  # left alone
+
+
+def test_health_shows_the_versions(mk: MinikubeCLI, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    install_standin(bin_dir, qemu_system(), HERE / "standins" / "qemu-system.py")
+    install_standin(bin_dir, "qemu-img", HERE / "standins" / "qemu-img.py")
+    p = mk.ok("drivers", "list", "--health", env={"PATH": str(bin_dir)})
+    (line,) = [x for x in p.stdout.splitlines() if x.startswith("qemu2 ")]
+    assert f"healthy [{qemu_system()} 7.2.22, qemu-img 7.2.22]" in line, line
