@@ -71,3 +71,30 @@ def test_kill_and_remove(driver, tmp_path: Path) -> None:  # type: ignore[no-unt
         driver.start()
     driver.remove()
     assert sorted(p.name for p in driver.machine_dir().iterdir()) == []
+
+
+def test_stop_quits_a_guest_that_ignores_the_power_button(driver, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """``-M none`` has no ACPI: the power button does nothing, so stop quits QEMU after its timeout."""
+    import time
+
+    with pytest.raises(DriverError):
+        driver.start()
+    monkeypatch.setattr("minikube_driver_qemu2._driver.STOP_TIMEOUT", 1.0)
+    t = time.monotonic()
+    driver.stop()
+    assert time.monotonic() - t < 15
+    assert driver.get_state() == State.STOPPED
+
+
+def test_kill_sigkills_a_qemu_whose_monitor_is_gone(driver, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """quit cannot be sent (the socket file was removed): SIGKILL after the quit timeout."""
+    with pytest.raises(DriverError):
+        driver.start()
+    pid = int((driver.machine_dir() / "qemu.pid").read_text())
+    (driver.machine_dir() / "monitor").unlink()
+    monkeypatch.setattr("minikube_driver_qemu2._driver.QUIT_TIMEOUT", 0.5)
+    driver.kill()
+    assert driver.get_state() == State.STOPPED
+    from minikube_driver_qemu2._process import owns
+
+    assert not owns(pid, driver.machine_dir() / "qemu.pid")
