@@ -97,3 +97,16 @@ def test_daemonized_launch(cheap_qemu: CheapQEMU) -> None:
            cheap_qemu.dir, "m1")
     assert time.monotonic() - t < 30
     assert running_pid(cheap_qemu.pidfile) is not None and cheap_qemu.monitor.exists()
+
+
+def test_a_command_line_as_one_string(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS's ps gives the command line as one string: the pidfile must appear in it as a word."""
+    from minikube_driver_qemu2 import _process
+
+    f = tmp_path / "my machine" / "qemu.pid"
+    line = f"/opt/homebrew/bin/qemu-system-aarch64 -M virt -pidfile {f} -daemonize"
+    monkeypatch.setattr(_process, "_command_line", lambda pid: [line])
+    assert owns(os.getpid(), f)
+    assert not owns(os.getpid(), tmp_path / "my" / "qemu.pid")
+    monkeypatch.setattr(_process, "_command_line", lambda pid: [f"/usr/bin/python3 x.py -pidfile {f}"])
+    assert not owns(os.getpid(), f)

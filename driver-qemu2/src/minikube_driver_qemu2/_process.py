@@ -61,7 +61,7 @@ def _command_line(pid: int) -> list[str] | None:
                              timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.split() if out else None
+    return [out] if out else None  # one string: ps does not say where arguments with spaces end
 
 
 def owns(pid: int, pidfile: Path) -> bool:
@@ -76,6 +76,9 @@ def owns(pid: int, pidfile: Path) -> bool:
     if not argv:
         return False
     want = str(pidfile)
+    if len(argv) == 1:  # the whole command line as one string (macOS's ps)
+        line = f" {argv[0]} "
+        return f" {want} " in line and "qemu-system" in line.split(" -", 1)[0]
     return any(a == want for a in argv) and "qemu" in Path(argv[0]).name
 
 
