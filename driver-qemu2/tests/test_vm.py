@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import vmhost
-from conftest import HERE
 from vmhost import NETNS, VMHost
 
 pytestmark = pytest.mark.vm
@@ -161,7 +160,7 @@ def test_kill_9_mid_create_then_delete(host: VMHost, home: Path) -> None:
 def test_conformance_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     """The conformance kit, run by the test user inside the namespace (test_conformance.py)."""
     argv = host.argv(home, str(host.venv / "bin" / "python"), "-m", "pytest", "-v", "-p", "no:cacheprovider",
-                     "--rootdir", str(home), "--basetemp", str(home / "pytest"), str(HERE / "test_conformance.py"),
+                     "--rootdir", str(home), "--basetemp", str(home / "pytest"), str(vmhost.conformance_tests()),
                      MINIKUBE_QEMU2_TEST_ISO=str(host.iso))
     p = subprocess.run(argv, capture_output=True, text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=900)
     tail = p.stdout[-3000:]
