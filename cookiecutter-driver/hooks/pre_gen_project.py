@@ -29,6 +29,8 @@ TAKEN = {
     "kvm": "it is an alias of kvm2 (minikube-driver-kvm2)",
     "hyperkit": "minikube-driver-hyperkit provides it",
     "vmwarefusion": "minikube-driver-vmwarefusion provides it",
+    "qemu2": "minikube-driver-qemu2 provides it",
+    "qemu": "it is an alias of qemu2 (minikube-driver-qemu2)",
 }
 
 
@@ -36,7 +38,7 @@ def problems() -> list:
     found = []
     if not NAME_RE.match(NAME):
         found.append(f"invalid driver name {NAME!r}: use lower-case letters, digits and single dashes, "
-                     "starting with a letter (e.g. foo, my-vm, qemu2)")
+                     "starting with a letter (e.g. foo, my-vm, parallels2)")
     elif len(NAME) > MAX_NAME:
         found.append(f"invalid driver name {NAME!r}: at most {MAX_NAME} characters")
     elif NAME in TAKEN or NAME.startswith("minikube-"):

@@ -133,6 +133,7 @@ def test_questions_follow_the_core() -> None:
     ({"driver_name": "minikube"}, "the driver name 'minikube' is taken: that is minikube itself"),
     ({"driver_name": "minikube-vm"}, "the driver name 'minikube-vm' is taken: names starting with minikube- clash"),
     ({"driver_name": "kvm2"}, "the driver name 'kvm2' is taken: minikube-driver-kvm2 provides it"),
+    ({"driver_name": "qemu"}, "the driver name 'qemu' is taken: it is an alias of qemu2 (minikube-driver-qemu2)"),
     ({"min_core_version": "latest"}, "invalid minimum core version 'latest'"),
     ({"min_core_version": "0.1.9"}, "minimum core version '0.1.9' is too old: the package uses driver API 1.1"),
 ])
