@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from minikube_driver_qemu2._host import accel_problem, choose_accel, cpu_has_hw_virt, install_fix
+from minikube.machine import cpu_has_hw_virt
+from minikube_driver_qemu2._host import accel_problem, choose_accel, install_fix
 
 VMX = "processor : 0\nflags\t\t: fpu vme vmx sse\n"
 NONE = "processor : 0\nflags\t\t: fpu vme sse hypervisor\n"

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from minikube.machine import cpu_has_hw_virt, read_cpuinfo
+
 DEFAULT_URI = "qemu:///system"
 DEV_KVM = "/dev/kvm"
-CPUINFO = "/proc/cpuinfo"
 VIRT_TYPES = ("auto", "kvm", "qemu")
 DEV_KVM_FIX = "Run: chgrp kvm /dev/kvm && chmod 0660 /dev/kvm"
 DOC = "https://minikube.sigs.k8s.io/docs/reference/drivers/kvm2/"
@@ -149,20 +150,8 @@ def dev_kvm_fix(who: Identity) -> str:
     return f"{DEV_KVM_FIX}, then add {who.name} to the kvm group: sudo usermod --append --groups kvm {who.name}"
 
 
-def cpu_has_hw_virt(cpuinfo: str) -> bool:
-    """vmx (Intel VT-x) or svm (AMD-V) among the CPU flags of /proc/cpuinfo."""
-    for line in cpuinfo.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == "flags" and ({"vmx", "svm"} & set(value.split())):
-            return True
-    return False
 
 
-def read_cpuinfo(path: str = CPUINFO) -> str:
-    try:
-        return Path(path).read_text(errors="replace")
-    except OSError:
-        return ""
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import platform
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+
+from minikube.machine import cpu_has_hw_virt, read_cpuinfo
 
 DEV_KVM = "/dev/kvm"
-CPUINFO = "/proc/cpuinfo"
 DOC = "https://minikube.sigs.k8s.io/docs/reference/drivers/qemu/"
 VIRT_TYPES = ("auto", "kvm", "hvf", "tcg")
 
@@ -72,21 +72,8 @@ def firmware_fix(os_name: str | None = None, arch: str | None = None) -> str:
             + ", or pass --qemu-firmware-path")
 
 
-def cpu_has_hw_virt(cpuinfo: str) -> bool:
-    """vmx (Intel VT-x) or svm (AMD-V) among the CPU flags of /proc/cpuinfo (x86); on arm64 the
-    kernel exposes no such flag: /dev/kvm alone says it."""
-    for line in cpuinfo.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == "flags" and ({"vmx", "svm"} & set(value.split())):
-            return True
-    return False
 
 
-def read_cpuinfo(path: str = CPUINFO) -> str:
-    try:
-        return Path(path).read_text(errors="replace")
-    except OSError:
-        return ""
 
 
 def dev_kvm_problem(dev: str = DEV_KVM) -> str:

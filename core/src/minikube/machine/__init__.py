@@ -15,6 +15,7 @@ _API = {
     "._b2d": "B2D_MAGIC=MAGIC copy_boot_image disk_tar write_raw_disk",
     "._driver": "BaseDriver BoolFlag Driver DriverOptions Flag FlagValues IntFlag State StringFlag StringSliceFlag "
                 "json_field load_json_dict to_json_dict",
+    "._hwvirt": "cpu_has_hw_virt read_cpuinfo",
     "._net": "mac_from_name normalize_mac",
     "._poll": "wait_for",
     "._ssh": "generate_ssh_key",
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         load_json_dict,
         to_json_dict,
     )
+    from ._hwvirt import cpu_has_hw_virt, read_cpuinfo
     from ._net import mac_from_name, normalize_mac
     from ._poll import wait_for
     from ._ssh import generate_ssh_key
