@@ -96,7 +96,7 @@ def run_list(output: str, health: bool, refresh: bool) -> None:
 
 def _health_text(h: dict[str, Any]) -> str:
     if h["healthy"]:
-        version = f" [{h['version']}]" if h.get("version") else ""  # what the check found (qemu2: its tools)
+        version = f" [{h['version']}]" if h.get("version") else ""  # what the check found (e.g. its tools)
         return "healthy" + version + (f" (needs improvement: {h['fix']})" if h["needs_improvement"] else "")
     what = "not installed" if not h["installed"] else "unhealthy"
     return f"{what}: {h['error']}" + (f" [{h['reason']}]" if h["reason"] else "") + (
