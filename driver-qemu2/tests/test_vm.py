@@ -72,9 +72,11 @@ def libvirt_domains() -> list[str]:
 
 
 def hold_port(port: int) -> subprocess.Popen[str]:
-    """Another process listening on 127.0.0.1:port inside the namespace."""
-    code = ("import socket,sys,time; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen();"
-            " print('ok', flush=True); time.sleep(600)")
+    """Another process listening on 127.0.0.1:port inside the namespace.  With SO_REUSEADDR, as any
+    server binds: the ssh connections QEMU's forward accepted may leave the port in TIME_WAIT after
+    stop, which blocks a plain bind but not a real listener (nor QEMU, nor the driver's check)."""
+    code = ("import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
+            " s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); print('ok', flush=True); time.sleep(600)")
     p = subprocess.Popen(["ip", "netns", "exec", NETNS, "/usr/bin/python3", "-c", code, str(port)],
                          stdout=subprocess.PIPE, text=True)
     assert p.stdout is not None and p.stdout.readline().strip() == "ok"
