@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from minikube import DriverError, UsageError
-from minikube.machine import disk_tar, write_raw_disk
+from minikube.machine import boot_image_source, disk_tar, write_raw_disk
 
 from ._host import Identity, blocking_directory
 
@@ -20,20 +19,8 @@ MIB = 1024 * 1024
 
 
 def iso_source(url: str) -> Path:
-    """The boot image to copy: Boot2DockerURL as a ``file://`` URL or a path.  ``minikube start``
-    always gives one (minikube's default ISO unless --iso-url); only a caller of the driver API that
-    sets none gets here empty."""
-    if not url:
-        raise UsageError("the kvm2 driver needs a boot image, and none was given",
-                         fix="Use minikube start (it downloads minikube's ISO), or pass --iso-url PATH; "
-                             "an offline test image: minikube-tiny-iso (prints its path)")
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return Path(unquote(parts.path))
-    if parts.scheme == "":
-        return Path(url).expanduser()
-    raise UsageError(f"the kvm2 driver boots a local image, not {url}",
-                     fix="Let minikube start download it (--iso-url https://...), or pass a local path")
+    """The boot image to copy (the core's rule for every VM driver, with kvm2's offline hint)."""
+    return boot_image_source(url, "kvm2", offline_fix="an offline test image: minikube-tiny-iso (prints its path)")
 
 
 def check_boot_image(src: Path) -> None:

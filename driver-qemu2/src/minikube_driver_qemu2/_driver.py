@@ -193,19 +193,9 @@ class QEMUDriver(BaseDriver):
         return fw
 
     def iso_source(self) -> Path:
-        from urllib.parse import unquote, urlsplit
+        from minikube.machine import boot_image_source
 
-        url = self.boot2docker_url
-        if not url:
-            raise UsageError("the qemu2 driver needs a boot image, and none was given",
-                             fix="Use minikube start (it downloads minikube's ISO), or pass --iso-url PATH")
-        parts = urlsplit(url)
-        if parts.scheme == "file":
-            return Path(unquote(parts.path))
-        if parts.scheme == "":
-            return Path(url).expanduser()
-        raise UsageError(f"the qemu2 driver boots a local image, not {url}",
-                         fix="Let minikube start download it (--iso-url https://...), or pass a local path")
+        return boot_image_source(self.boot2docker_url, "qemu2")
 
     def pre_create_check(self) -> None:
         """Everything that can be known before a file is written or QEMU started."""

@@ -12,7 +12,7 @@ from .._lazy import lazy_package as _lazy_package
 
 _API = {
     "._api": "DriverFactory Machines MachineSession",
-    "._b2d": "B2D_MAGIC=MAGIC copy_boot_image disk_tar write_raw_disk",
+    "._b2d": "B2D_MAGIC=MAGIC boot_image_source copy_boot_image disk_tar write_raw_disk",
     "._driver": "BaseDriver BoolFlag Driver DriverOptions Flag FlagValues IntFlag State StringFlag StringSliceFlag "
                 "json_field load_json_dict to_json_dict",
     "._hwvirt": "cpu_has_hw_virt read_cpuinfo",
@@ -25,7 +25,7 @@ _API = {
 if TYPE_CHECKING:
     from ._api import DriverFactory, Machines, MachineSession
     from ._b2d import MAGIC as B2D_MAGIC
-    from ._b2d import copy_boot_image, disk_tar, write_raw_disk
+    from ._b2d import boot_image_source, copy_boot_image, disk_tar, write_raw_disk
     from ._driver import (
         BaseDriver,
         BoolFlag,

@@ -51,6 +51,30 @@ def write_raw_disk(path: Path, public_key: bytes, size_mb: int) -> None:
     os.replace(tmp, path)
 
 
+def boot_image_source(url: str, driver: str, offline_fix: str = "") -> Path:
+    """The local boot image a driver copies: Boot2DockerURL as a ``file://`` URL or a path.
+
+    ``minikube start`` always gives one (minikube's default ISO unless --iso-url, downloaded into
+    the cache first); only a caller of the driver API that sets none, or a remote URL, gets here
+    with the usage error every VM driver gives.  ``offline_fix`` is the driver's own hint.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from .._errors import UsageError
+
+    if not url:
+        raise UsageError(f"the {driver} driver needs a boot image, and none was given",
+                         fix="Use minikube start (it downloads minikube's ISO), or pass --iso-url PATH"
+                             + (f"; {offline_fix}" if offline_fix else ""))
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    if parts.scheme == "":
+        return Path(url).expanduser()
+    raise UsageError(f"the {driver} driver boots a local image, not {url}",
+                     fix="Let minikube start download it (--iso-url https://...), or pass a local path")
+
+
 def copy_boot_image(url: str, dest: Path) -> Path:
     """Place the boot image (a local path or ``file://`` URL) at ``dest``, atomically.
 
