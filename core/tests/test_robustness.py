@@ -88,7 +88,7 @@ def test_ctrl_c_during_create_leaves_a_consistent_store_that_delete_cleans(mk: M
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 2, err
+    assert proc.returncode == 11, err
     assert "Traceback" not in err and "Exiting due to MK_INTERRUPTED" in err
     assert json.loads(cfg.read_text())["DriverName"] == "fake"
     d = mk("delete", "-p", "intr")

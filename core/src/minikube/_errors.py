@@ -45,7 +45,7 @@ _DOC = "https://minikube.sigs.k8s.io/docs/drivers/"
 
 _REASONS = [
     Reason("MK_FAILURE", 1),
-    Reason("MK_INTERRUPTED", 2),
+    Reason("MK_INTERRUPTED", 11),
     Reason("MK_USAGE", 14),
     Reason("MK_INVALID_NAME", 14, "Use letters, digits, '-' and '.', starting with a letter or digit."),
     Reason("MK_RESERVED_PROFILE", 11, "Choose a name that is not a minikube command."),
@@ -56,6 +56,8 @@ _REASONS = [
     Reason("RSRC_INSUFFICIENT_SYS_MEMORY", 23),
     Reason("RSRC_INSUFFICIENT_STORAGE", 26, "Free some disk space, then try again."),
     Reason("RSRC_INSUFFICIENT_CORES", 29),
+    Reason("HOST_PATH_MISSING", 35),
+    Reason("HOST_UNSUPPORTED", 36),
     Reason("HOST_HOME_PERMISSION", 37, "Check the owner and permissions of $MINIKUBE_HOME (default ~/.minikube)."),
     Reason("INET_DOWNLOAD", 40, "Check the URL and your network, then try again."),
     Reason("INET_CHECKSUM", 40, "The download did not match its checksum; check the URL's checksum."),
@@ -83,6 +85,9 @@ _REASONS = [
     Reason("GUEST_STOP_TIMEOUT", 82, "Run the command again with -v 2 to see the driver's logs; "
                                      "`minikube delete` removes a machine that will not stop."),
     Reason("GUEST_DELETE", 80),
+    Reason("GUEST_MOUNT", 80),
+    Reason("GUEST_MOUNT_COULD_NOT_CONNECT", 80),
+    Reason("GUEST_MOUNT_CONFLICT", 81),
     Reason("GUEST_STATUS", 80),
 ]
 

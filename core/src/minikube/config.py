@@ -44,10 +44,16 @@ class ClusterConfig:
     minikube_iso: str = ""  # the boot image entry that worked (the driver is given its local file:// copy)
     driver_options: dict[str, Any] = field(default_factory=dict)
     store_path: str = ""  # MINIKUBE_HOME when the config was made
+    mount_string: str = ""  # minikube's --mount-string, as given (SRC:DST)
+    mount_type: str = ""  # the kind of shared folder (--mount-type): "virtiofs" or "9p"
+    #: The shared folders the machine was made with (``minikube.machine.Share.to_json`` each,
+    #: tag included): the driver exposes them, the core mounts them after every boot.
+    mounts: list[Any] = field(default_factory=list)
 
     _JSON = {"name": "Name", "driver": "Driver", "cpus": "CPUs", "memory": "Memory",
              "disk_size": "DiskSize", "minikube_iso": "MinikubeISO",
-             "driver_options": "DriverOptions", "store_path": "StorePath"}
+             "driver_options": "DriverOptions", "store_path": "StorePath", "mount_string": "MountString",
+             "mount_type": "MountType", "mounts": "Mounts"}
 
     def to_json(self) -> str:
         import json
@@ -68,12 +74,16 @@ class ClusterConfig:
                 kind = type(getattr(defaults, k))
                 if not isinstance(v, kind) or isinstance(v, bool):
                     raise ValueError(f'"{cls._JSON[k]}" is {json.dumps(v)}, not {_KIND_NAMES[kind]}')
-            return cls(**values)
+            cfg = cls(**values)
+            from .machine import shares_of
+
+            shares_of(cfg)  # each mount is well formed
+            return cfg
         except (ValueError, TypeError) as e:
             raise ConfigError(f"{source} is corrupt: {e}") from None
 
 
-_KIND_NAMES = {str: "a string", int: "a whole number", dict: "an object"}
+_KIND_NAMES = {str: "a string", int: "a whole number", dict: "an object", list: "an array"}
 
 
 def profile_path(name: str) -> Path:

@@ -150,7 +150,7 @@ def test_ctrl_c_during_a_download_leaves_no_partial_file(mk: Mk, server: Server)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 2, err
+    assert proc.returncode == 11, err
     assert "Traceback" not in err and "X Exiting due to MK_INTERRUPTED" in err
     assert cache_files(mk) == []
 

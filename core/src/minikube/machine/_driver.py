@@ -9,9 +9,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._errors import ConfigError, IPNotSetError
+
+if TYPE_CHECKING:
+    from ._share import Share
 
 
 class State(enum.IntEnum):
@@ -152,6 +155,17 @@ class Driver(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release what the driver holds (connections, plugin processes)."""
+
+    # Driver API 1.3: optional, for ``minikube mount`` on a running machine.  The shares given at
+    # creation (``minikube.machine.shares_of(cc)``) need neither.
+    def attach_share(self, share: Share) -> None:
+        """Expose ``share`` to the running machine (the core then mounts it in the guest).
+        NotImplementedError: this driver cannot; the user restarts with ``--mount-string``."""
+        raise NotImplementedError(f"{self.driver_name()} cannot add a shared folder to a running machine")
+
+    def detach_share(self, share: Share) -> None:
+        """Take away what :meth:`attach_share` added (the guest has unmounted it)."""
+        raise NotImplementedError(f"{self.driver_name()} cannot remove a shared folder from a running machine")
 
 
 def json_field(json_name: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:

@@ -1,0 +1,174 @@
+"""Shared folders: a host directory the guest mounts (``--mount-string``, ``minikube mount``).
+
+The split of work, as in minikube's vfkit driver: the driver exposes each share to the guest as a
+device with a tag (a virtiofs tag, a 9p ``mount_tag``), fixed when the machine is made; the core
+mounts it in the guest over SSH after every boot (``sudo mkdir -p DST && sudo mount -t KIND TAG
+DST``).  A driver reads its shares with :func:`shares_of`; a driver that can also add a device to
+a running machine implements ``attach_share``/``detach_share`` (driver API 1.3).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._errors import MinikubeError, UsageError
+
+if TYPE_CHECKING:
+    from ..config import ClusterConfig
+
+#: minikube's defaults for a 9p mount (``--mount-9p-version``, ``--mount-msize``, ``--mount-uid/gid``).
+DEFAULT_9P_VERSION = "9p2000.L"
+DEFAULT_MSIZE = 262144
+DEFAULT_OWNER = "docker"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One host folder the guest mounts: what the driver exposes and what the guest runs."""
+
+    kind: str  # "virtiofs" or "9p"
+    host_path: str  # absolute path of an existing host directory
+    guest_path: str  # absolute path in the guest
+    tag: str  # the device's tag, which the guest's mount names as its source
+    #: Guest ``mount -o`` options (9p: ``trans=virtio``, ``version=``, ``msize=``...; values the
+    #: guest resolves, such as ``dfltuid=docker``, are resolved there).
+    options: tuple[str, ...] = ()
+
+    _JSON = {"kind": "Kind", "host_path": "HostPath", "guest_path": "GuestPath", "tag": "Tag", "options": "Options"}
+
+    def to_json(self) -> dict[str, Any]:
+        return {j: list(getattr(self, k)) if k == "options" else getattr(self, k) for k, j in self._JSON.items()}
+
+    @classmethod
+    def from_json(cls, doc: Any) -> Share:
+        """A share as :meth:`to_json` wrote it; anything else is a ValueError."""
+        if not isinstance(doc, Mapping):
+            raise ValueError(f"a mount must be an object, not {doc!r}")
+        values: dict[str, Any] = {}
+        for key, name in cls._JSON.items():
+            v = doc.get(name, [] if key == "options" else None)
+            if key == "options":
+                if not isinstance(v, list) or not all(isinstance(o, str) for o in v):
+                    raise ValueError(f'mount "{name}" must be a list of strings, not {v!r}')
+                v = tuple(v)
+            elif not isinstance(v, str) or not v:
+                raise ValueError(f'mount "{name}" must be a non-empty string, not {v!r}')
+            values[key] = v
+        return cls(**values)
+
+    @property
+    def spec(self) -> str:
+        """``SRC:DST`` as the user wrote it (minikube's mount string)."""
+        return f"{self.host_path}:{self.guest_path}"
+
+    def mount_command(self) -> str:
+        """The guest shell command that mounts it (run as the SSH user, who has passwordless sudo);
+        something already mounted there is unmounted first, as minikube does."""
+        dst = shlex.quote(self.guest_path)
+        opts = ",".join(_guest_option(o) for o in self.options)
+        how = f"-t {shlex.quote(self.kind)}" + (f' -o "{opts}"' if opts else "")
+        return (f"if mountpoint -q {dst} 2>/dev/null; then sudo umount -f -l {dst}; fi; "
+                f"sudo mkdir -p {dst} && sudo mount {how} {shlex.quote(self.tag)} {dst}")
+
+    def unmount_command(self) -> str:
+        dst = shlex.quote(self.guest_path)
+        return f"if mountpoint -q {dst} 2>/dev/null; then sudo umount -f -l {dst}; fi"
+
+
+def _guest_option(option: str) -> str:
+    """One ``-o`` option for the guest shell; a ``dfltuid``/``dfltgid`` given by name is resolved
+    in the guest (``docker`` is the guest's user and group), as minikube resolves it there."""
+    key, sep, value = option.partition("=")
+    if key in ("dfltuid", "dfltgid") and sep and not value.isdigit():
+        name = shlex.quote(value)
+        if key == "dfltuid":
+            return f"{key}=$(id -u {name})"
+        return f"{key}=$(awk -F: -v g={name} '$1==g {{print $3}}' /etc/group)"
+    return shlex.quote(option).replace('"', '\\"')
+
+
+def shares_of(cluster: ClusterConfig) -> tuple[Share, ...]:
+    """The shares a cluster asked for, for a driver's ``configure(cc)``."""
+    return tuple(Share.from_json(m) for m in cluster.mounts)
+
+
+def new_tag() -> str:
+    """A device tag: unique, as minikube's random UUIDs are, and short enough for every kind
+    (a virtio-fs tag holds 36 bytes)."""
+    return "mk-" + uuid.uuid4().hex[:20]
+
+
+def parse_mount_string(text: str, kind: str, *, options: Sequence[str] = (), version: str = DEFAULT_9P_VERSION,
+                       msize: int = DEFAULT_MSIZE, uid: str = DEFAULT_OWNER, gid: str = DEFAULT_OWNER) -> Share:
+    """``SRC:DST`` (split at the last ``:``, as minikube does) as a share, checked before anything
+    is made: SRC an existing directory (made absolute), DST an absolute guest path without ``..``.
+
+    A bad string or target is MK_USAGE; a missing source directory is HOST_PATH_MISSING.
+    """
+    src, sep, dst = text.rpartition(":")
+    if not sep or not src or not dst:
+        raise UsageError(f'invalid mount string "{text}": expected SRC:DST (a host directory and a guest path)',
+                         fix="Use: --mount-string /host/dir:/guest/dir")
+    for what, path in (("source", src), ("target", dst)):
+        bad = next((c for c in (",", "\n", "\0") if c in path), None)
+        if bad is not None:
+            raise UsageError(f"mount {what} {path!r} contains {bad!r}, which a mount cannot carry",
+                             fix="Choose a path without commas or control characters")
+    if not dst.startswith("/"):
+        raise UsageError(f'mount target "{dst}" must be an absolute path in the guest',
+                         fix=f"Use an absolute guest path, e.g. {src}:/mnt/{Path(dst).name or 'share'}")
+    if ".." in dst.split("/"):
+        raise UsageError(f'mount target "{dst}" must not contain ".."', fix="Name the guest directory directly")
+    host = Path(os.path.abspath(os.path.expanduser(src)))
+    if not host.is_dir():
+        detail = " (it is not a directory)" if host.exists() else ""
+        raise MinikubeError(f"Cannot find directory {host} for mount{detail}", reason_id="HOST_PATH_MISSING",
+                            fix="Create the directory, or give an existing one as the mount source")
+    if kind == "9p":
+        opts = [f"dfltgid={gid}", f"dfltuid={uid}", f"msize={msize}", "trans=virtio", f"version={version}"]
+    else:
+        opts = []
+    for o in options:
+        if not o or any(c in o for c in ",\n\0"):
+            raise UsageError(f"invalid mount option {o!r}: one key=value or key per --mount-options",
+                             fix="Use e.g. --mount-options cache=loose")
+    return Share(kind=kind, host_path=str(host), guest_path=os.path.normpath(dst), tag=new_tag(),
+                 options=(*opts, *options))
+
+
+#: Where virtiofsd is looked for when it is not on PATH: the Rust virtiofsd package
+#: (``/usr/libexec``) and the one QEMU's Debian package ships (``/usr/lib/qemu``).
+VIRTIOFSD_PLACES = ("/usr/libexec/virtiofsd", "/usr/lib/qemu/virtiofsd", "/usr/lib/virtiofsd")
+
+
+def find_virtiofsd() -> str:
+    """The host's virtiofsd (``MINIKUBE_VIRTIOFSD`` names one), checked to run; if there is none
+    that runs: HOST_UNSUPPORTED with the install fix."""
+    wanted = os.environ.get("MINIKUBE_VIRTIOFSD", "")
+    candidates = [wanted] if wanted else [p for p in (shutil.which("virtiofsd"), *VIRTIOFSD_PLACES) if p]
+    tried = []
+    for path in candidates:
+        if not os.access(path, os.X_OK):
+            tried.append(f"{path}: not found")
+            continue
+        try:
+            proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            tried.append(f"{path}: {e}")
+            continue
+        if proc.returncode == 0:
+            return path
+        tried.append(f"{path}: exit {proc.returncode}")
+    raise MinikubeError(f"virtiofsd is needed for virtiofs shared folders but none runs here ({'; '.join(tried)})",
+                        reason_id="HOST_UNSUPPORTED",
+                        fix="Install it (Debian/Ubuntu: apt-get install qemu-system-common, or the virtiofsd "
+                            "package; Fedora: dnf install virtiofsd), or set MINIKUBE_VIRTIOFSD to its path, "
+                            "or use --mount-type 9p where the driver offers it")
