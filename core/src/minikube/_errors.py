@@ -56,6 +56,7 @@ _REASONS = [
     Reason("RSRC_INSUFFICIENT_SYS_MEMORY", 23),
     Reason("RSRC_INSUFFICIENT_STORAGE", 26, "Free some disk space, then try again."),
     Reason("RSRC_INSUFFICIENT_CORES", 29),
+    Reason("HOST_KILL_MOUNT_PROC", 30),
     Reason("HOST_PATH_MISSING", 35),
     Reason("HOST_UNSUPPORTED", 36),
     Reason("HOST_HOME_PERMISSION", 37, "Check the owner and permissions of $MINIKUBE_HOME (default ~/.minikube)."),

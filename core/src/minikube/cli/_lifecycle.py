@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
@@ -101,6 +102,10 @@ def _delete_one(name: str) -> None:
         _ui.info(f'* "{name}" profile does not exist, trying anyways.')
         return
     _ui.info(f'* Deleting "{name}" ...')
+    from ._mount import kill_mount_processes
+
+    if kill_mount_processes(name):  # each unmounts and lets go of its share first, as minikube's delete does
+        time.sleep(1.0)
     try:
         with _ui.spinner(f'Deleting "{name}" ...'):
             _remove_machine(reg, machines, name)

@@ -125,15 +125,57 @@ def start(
                                                                   "options with --driver.")] = False,
     output: Annotated[OutputFormat, typer.Option(*OUTPUT, help="Output format: text, or json for minikube's "
                                                  "event stream (one CloudEvent per line).")] = OutputFormat.text,
+    mount: Annotated[bool, typer.Option("--mount", help="Ignored, as in minikube: --mount-string alone "
+                                        "mounts.")] = False,
+    mount_string: Annotated[str, typer.Option(
+        "--mount-string", metavar="SRC:DST", help="Share host directory SRC at DST in the guest, mounted after "
+        "every start.")] = "",
+    mount_type: Annotated[str | None, typer.Option(
+        "--mount-type", help="virtiofs or 9p [default: the first kind the driver declares].")] = None,
+    mount_9p_version: Annotated[str, typer.Option("--mount-9p-version", help="9p protocol version.")] = "9p2000.L",
+    mount_uid: Annotated[str, typer.Option("--mount-uid", help="9p: default owner (guest user or uid).")] = "docker",
+    mount_gid: Annotated[str, typer.Option("--mount-gid", help="9p: default group (guest group or gid).")] = "docker",
+    mount_msize: Annotated[int, typer.Option("--mount-msize", help="9p: bytes per packet.")] = 262144,
+    mount_options: Annotated[list[str] | None, typer.Option(
+        "--mount-options", metavar="K=V", help="More guest mount options, key=value or key (repeat).")] = None,
+    mount_ip: Annotated[str, typer.Option("--mount-ip", help="Ignored: shares are virtio devices, not TCP.")] = "",
+    mount_port: Annotated[int, typer.Option("--mount-port", help="Ignored: shares are virtio devices, not TCP.")] = 0,
 ) -> None:
     """Start a machine (create it the first time). The chosen driver's own options
     (minikube start --driver=NAME --help) are accepted too."""
     from . import _ui
+    from ._mount import MountRequest
     from ._start import run_start
 
     _ui.set_output(output.value)
+    request = MountRequest(mount_string, mount_type, mount_9p_version, mount_uid, mount_gid, mount_msize,
+                           list(mount_options or []), mount_ip, mount_port)
     run_start(ctx, profile=profile, driver=driver, cpus=cpus, memory=memory, disk_size=disk_size,
-              iso_url=iso_url, force=force, explain=explain, want_help=want_help)
+              iso_url=iso_url, force=force, explain=explain, want_help=want_help, mounts=request)
+
+
+@app.command("mount")
+def mount_cmd(
+    spec: Annotated[str, typer.Argument(metavar="SRC:DST", help="Host directory and guest path.")] = "",
+    profile: Profile = None,
+    mount_type: Annotated[str | None, typer.Option(
+        "--type", help="virtiofs or 9p [default: the first kind the driver declares].")] = None,
+    version: Annotated[str, typer.Option("--9p-version", help="9p protocol version.")] = "9p2000.L",
+    uid: Annotated[str, typer.Option("--uid", help="9p: default owner (guest user or uid).")] = "docker",
+    gid: Annotated[str, typer.Option("--gid", help="9p: default group (guest group or gid).")] = "docker",
+    msize: Annotated[int, typer.Option("--msize", help="9p: bytes per packet.")] = 262144,
+    options: Annotated[list[str] | None, typer.Option(
+        "--options", metavar="K=V", help="More guest mount options, key=value or key (repeat).")] = None,
+    ip: Annotated[str, typer.Option("--ip", help="Ignored: shares are virtio devices, not TCP.")] = "",
+    port: Annotated[int, typer.Option("--port", help="Ignored: shares are virtio devices, not TCP.")] = 0,
+    kill: Annotated[bool, typer.Option("--kill", help="Stop this profile's mount processes.")] = False,
+) -> None:
+    """Share a host directory with the running machine while this command runs (Ctrl-C unmounts).
+    Needs a driver that can add a device to a running machine; others take --mount-string at start."""
+    from ._mount import MountRequest, run_mount
+
+    run_mount(profile, spec, MountRequest("", mount_type, version, uid, gid, msize, list(options or []), ip, port),
+              kill)
 
 
 @app.command()

@@ -14,9 +14,10 @@ import typer
 from .. import localpath
 from .._errors import MinikubeError
 from ..config import ClusterConfig, load_profile, save_profile
-from ..machine import Driver, Machines
+from ..machine import Driver, Machines, shares_of
 from ..registry import Registry
 from . import _flags, _ui
+from ._mount import MountRequest, mount_in_guest
 from ._select import choose
 from ._settings import Resolved, Settings
 
@@ -24,7 +25,8 @@ log = logging.getLogger("minikube.cli")
 
 #: start's own options, for "did you mean" when a driver option is unknown.
 CORE_OPTIONS = ("--profile", "--driver", "--cpus", "--memory", "--disk-size", "--iso-url", "--force",
-                "--explain", "--help", "--output")
+                "--explain", "--help", "--output", "--mount", "--mount-string", "--mount-type", "--mount-9p-version",
+                "--mount-uid", "--mount-gid", "--mount-msize", "--mount-options", "--mount-ip", "--mount-port")
 IP_TIMEOUT_S = 120.0
 
 
@@ -44,7 +46,7 @@ def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> No
 
 def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cpus: str | None,
               memory: str | None, disk_size: str | None, iso_url: list[str] | None, force: bool,
-              explain: bool, want_help: bool) -> None:
+              explain: bool, want_help: bool, mounts: MountRequest | None = None) -> None:
     settings = Settings()
     requested = settings.resolve("driver", driver)
     if want_help:
@@ -61,6 +63,8 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
     from ._resources import check
 
     check(wanted, force=force, driver=requested.value, config=settings.path)  # memory, CPUs, disk
+    mounts = mounts or MountRequest()
+    mounts.check()  # the mount string's paths and kind
     reg = Registry()
     machines = reg.machines()
     existing = machines.load(name).driver_name if machines.exists(name) else None
@@ -75,8 +79,9 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
         dname = choice.name
         if existing is not None:
-            _restart(machines, name, dname, ctx.args, wanted)
+            _restart(machines, name, dname, ctx.args, wanted, mounts)
             return
+        share = mounts.share_for(reg, dname) if mounts.string else None
         machine_driver = machine_driver or reg.new_driver(dname)
         flags = machine_driver.get_create_flags()
         cli_values = _flags.parse_cli(list(ctx.args), flags, dname, CORE_OPTIONS)
@@ -92,7 +97,9 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
                          offline_fix=declared.boot_image_fix if declared else "")
         cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
                                 disk_size=wanted["disk-size"].value, minikube_iso=iso.source if iso else "",
-                                driver_options=values, store_path=str(localpath.minikube_home()))
+                                driver_options=values, store_path=str(localpath.minikube_home()),
+                                mount_string=mounts.string, mount_type=share.kind if share else "",
+                                mounts=[share.to_json()] if share else [])
         reg.configure(dname, replace(cluster, minikube_iso=iso.local) if iso else cluster, values, machine_driver)
         _create(machines, cluster, machine_driver, wanted)
     finally:
@@ -116,6 +123,7 @@ def _create(machines: Machines, cluster: ClusterConfig, driver: Driver, wanted: 
                     s.create()
                 with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
                     ip = s.wait_for_ip(IP_TIMEOUT_S)
+                mount_in_guest(s, shares_of(cluster))
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while creating "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Remove what was made with: minikube delete -p {name}") from None
@@ -127,7 +135,7 @@ def _create(machines: Machines, cluster: ClusterConfig, driver: Driver, wanted: 
         raise
     if made_meanwhile:
         _ui.info(f'* "{name}" was created by the other minikube command; starting it')
-        _restart(machines, name, machines.load(name).driver_name, [], wanted)
+        _restart(machines, name, machines.load(name).driver_name, [], wanted, MountRequest())
         return
     _ui.step("Done", f'Done! "{name}" is running at {ip}.')
 
@@ -137,9 +145,10 @@ def _waiting_for(name: str) -> Callable[[], None]:
     return lambda: _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
 
 
-def _restart(machines: Machines, name: str, dname: str, args: list[str], wanted: dict[str, Resolved]) -> None:
+def _restart(machines: Machines, name: str, dname: str, args: list[str], wanted: dict[str, Resolved],
+             mounts: MountRequest) -> None:
     _ui.set_step("Starting Node")
-    _warn_unchangeable(name, wanted)
+    cfg = _warn_unchangeable(name, wanted, mounts)
     try:
         with machines.session(name, on_wait=_waiting_for(name)) as s:
             if args:
@@ -156,18 +165,24 @@ def _restart(machines: Machines, name: str, dname: str, args: list[str], wanted:
                     s.start()
             with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
                 ip = s.wait_for_ip(IP_TIMEOUT_S)
+            mount_in_guest(s, shares_of(cfg) if cfg else ())  # a reboot forgets mounts
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while starting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube start -p {name}") from None
     _ui.step("Done", f'Done! "{name}" is running at {ip}.')
 
 
-def _warn_unchangeable(name: str, wanted: dict[str, Resolved]) -> None:
-    """minikube's "You cannot change the memory size for an existing minikube cluster" warnings."""
+def _warn_unchangeable(name: str, wanted: dict[str, Resolved], mounts: MountRequest) -> ClusterConfig | None:
+    """minikube's "You cannot change the memory size for an existing minikube cluster" warnings;
+    the profile's settings (None when unreadable)."""
     try:
         cfg = load_profile(name)
     except MinikubeError:
-        return
+        return None
+    if mounts.string and mounts.string != cfg.mount_string:
+        _ui.warn(f'--mount-string is ignored: "{name}" exists and its shared folders are fixed when it is made '
+                 f"({cfg.mount_string or 'none'}). Share a folder now with: minikube mount {mounts.string} -p {name}; "
+                 f"or first run: minikube delete -p {name}")
     current: dict[str, Any] = {"cpus": cfg.cpus, "memory": cfg.memory, "disk-size": cfg.disk_size}
     for key, r in wanted.items():
         if r.source in ("default", "config.toml") or key == "iso-url":
@@ -175,3 +190,4 @@ def _warn_unchangeable(name: str, wanted: dict[str, Resolved]) -> None:
         if r.value != current[key]:
             _ui.warn(f'{r.source} is ignored: "{name}" exists with {key} {current[key]}. '
                      f"To change it, first run: minikube delete -p {name}")
+    return cfg

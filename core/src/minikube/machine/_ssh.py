@@ -61,3 +61,23 @@ def ssh_unreachable(host: str, port: int, timeout: float = SSH_CONNECT_TIMEOUT) 
     if not greeting:
         return "the connection was closed without an SSH greeting"
     return None
+
+
+def run_over_ssh(target: tuple[str, int, str, str], command: str, *,
+                 timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run one shell ``command`` in the guest as the SSH user with OpenSSH (``BatchMode``: never
+    a prompt); ``target`` is ``(host, port, user, key)`` as ``MachineSession.ssh_target`` gives it.
+    ssh's own failures exit 255, the command's with its own code."""
+    host, port, user, key = target
+    exe = shutil.which("ssh")
+    if exe is None:
+        raise DriverError("ssh not found", reason_id="IF_SSH_CLIENT",
+                          fix="Install OpenSSH's client (Debian: apt-get install openssh-client)")
+    argv = [exe, "-i", key, "-p", str(port), "-o", "BatchMode=yes"]
+    for option in SSH_OPTIONS:
+        argv += ["-o", option]
+    argv += [f"{user}@{host}", command]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(argv, 255, "", f"no result within {timeout:g}s")
