@@ -118,7 +118,7 @@ def parse_mount_string(text: str, kind: str, *, options: Sequence[str] = (), ver
         raise UsageError(f'invalid mount string "{text}": expected SRC:DST (a host directory and a guest path)',
                          fix="Use: --mount-string /host/dir:/guest/dir")
     for what, path in (("source", src), ("target", dst)):
-        bad = next((c for c in (",", "\n", "\0") if c in path), None)
+        bad = next((c for c in path if c == "," or ord(c) < 32 or ord(c) == 127), None)
         if bad is not None:
             raise UsageError(f"mount {what} {path!r} contains {bad!r}, which a mount cannot carry",
                              fix="Choose a path without commas or control characters")
