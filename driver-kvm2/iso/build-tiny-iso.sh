@@ -16,9 +16,12 @@ VOLID=TINYMINIKUBE
 # the modules' own metadata; names built into the kernel are skipped).
 # "disk:" ones are loaded only when no virtio disk shows up, "net:" ones only
 # when no NIC shows up (saves ~1s of AHCI/ATA probing under emulation).
+# virtiofs, 9p and 9pnet_virtio are for minikube's shared folders
+# (mount -t virtiofs / mount -t 9p -o trans=virtio).
 MODULES=(
   virtio_pci virtio_blk virtio_net virtio_rng virtio_console
   ext4 crc32c_generic button evdev
+  virtiofs 9p 9pnet_virtio
   disk:virtio_scsi disk:sd_mod disk:ahci disk:ata_piix
   net:e1000
 )
