@@ -102,6 +102,7 @@ command -v ldd >/dev/null || need+=(libc-bin)
 [[ -f $LDLINUX ]] || need+=(syslinux-common)
 [[ -x /usr/sbin/dropbear && -x /usr/bin/dropbearkey ]] || need+=(dropbear-bin)
 [[ -x /sbin/mke2fs || -x /usr/sbin/mke2fs ]] || need+=(e2fsprogs)
+command -v mountpoint >/dev/null || need+=(util-linux)
 # sudo (downloaded below) runs with the host's shared libraries and PAM module
 PAM_PERMIT=/usr/lib/x86_64-linux-gnu/security/pam_permit.so
 [[ -f $PAM_PERMIT ]] || PAM_PERMIT=/lib/x86_64-linux-gnu/security/pam_permit.so
@@ -194,6 +195,9 @@ copy_elf /usr/bin/dropbearkey /usr/bin/dropbearkey
 MKE2FS=$(command -v mke2fs || echo /sbin/mke2fs)
 copy_elf "$MKE2FS" /usr/bin/mke2fs.e2fsprogs
 [[ -f /etc/mke2fs.conf ]] && install -m 0644 /etc/mke2fs.conf "$R/etc/mke2fs.conf"
+# busybox-static has no mountpoint applet; minikube's mount commands use it
+# (`if mountpoint -q DST; then sudo umount -f -l DST; fi; ... sudo mount ...`)
+copy_elf "$(command -v mountpoint)" /usr/bin/mountpoint
 
 # the real sudo (setuid root) from Debian's sudo package. Its RUNPATH is
 # /usr/libexec/sudo (libsudo_util), where the dlopen()ed sudoers.so policy
