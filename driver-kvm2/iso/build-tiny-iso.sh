@@ -16,9 +16,12 @@ VOLID=TINYMINIKUBE
 # the modules' own metadata; names built into the kernel are skipped).
 # "disk:" ones are loaded only when no virtio disk shows up, "net:" ones only
 # when no NIC shows up (saves ~1s of AHCI/ATA probing under emulation).
+# virtiofs, 9p and 9pnet_virtio are for minikube's shared folders
+# (mount -t virtiofs / mount -t 9p -o trans=virtio).
 MODULES=(
   virtio_pci virtio_blk virtio_net virtio_rng virtio_console
   ext4 crc32c_generic button evdev
+  virtiofs 9p 9pnet_virtio
   disk:virtio_scsi disk:sd_mod disk:ahci disk:ata_piix
   net:e1000
 )
@@ -99,6 +102,15 @@ command -v ldd >/dev/null || need+=(libc-bin)
 [[ -f $LDLINUX ]] || need+=(syslinux-common)
 [[ -x /usr/sbin/dropbear && -x /usr/bin/dropbearkey ]] || need+=(dropbear-bin)
 [[ -x /sbin/mke2fs || -x /usr/sbin/mke2fs ]] || need+=(e2fsprogs)
+command -v mountpoint >/dev/null || need+=(util-linux)
+# sudo (downloaded below) runs with the host's shared libraries and PAM module
+PAM_PERMIT=/usr/lib/x86_64-linux-gnu/security/pam_permit.so
+[[ -f $PAM_PERMIT ]] || PAM_PERMIT=/lib/x86_64-linux-gnu/security/pam_permit.so
+[[ -f $PAM_PERMIT ]] || need+=(libpam-modules)
+host_libs=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
+for lib_pkg in libpam.so.0:libpam0g libaudit.so.1:libaudit1 libselinux.so.1:libselinux1 libz.so.1:zlib1g; do
+  grep -qF "${lib_pkg%%:*} " <<<"$host_libs" || need+=("${lib_pkg#*:}")
+done
 if ((${#need[@]})); then
   apt_update
   log "installing build tools: ${need[*]}"
@@ -120,13 +132,14 @@ if [[ -z $kpkg ]]; then
   kpkg=$(apt-cache depends --important linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 fi
 [[ -n $kpkg ]] || die "cannot resolve linux-image-amd64 to a kernel package"
-log "downloading $kpkg busybox-static"
-if ! apt_download "$kpkg" busybox-static; then
+log "downloading $kpkg busybox-static sudo"
+if ! apt_download "$kpkg" busybox-static sudo; then
   apt_update
-  apt_download "$kpkg" busybox-static || { tail -n 20 "$APTLOG" >&2; die "apt-get download failed"; }
+  apt_download "$kpkg" busybox-static sudo || { tail -n 20 "$APTLOG" >&2; die "apt-get download failed"; }
 fi
-mkdir -p "$WORK/kernel" "$WORK/busybox"
+mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/sudo"
 dpkg-deb -x "$WORK"/debs/busybox-static_*.deb "$WORK/busybox"
+dpkg-deb -x "$WORK"/debs/sudo_*.deb "$WORK/sudo"
 # Only the kernel image and modules are needed from the kernel package.
 dpkg-deb --fsys-tarfile "$WORK"/debs/"$kpkg"_*.deb |
   tar -x -C "$WORK/kernel" --wildcards './boot/vmlinuz-*' '*lib/modules/*' 2>/dev/null ||
@@ -161,10 +174,18 @@ for applet in $("$BB" --list); do
 done
 
 # dynamically linked binaries from the host's Debian packages, with their libraries
-copy_elf() { # src dest
-  install -m 0755 "$1" "$R$2"
-  ldd "$1" | awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]*ld-linux/ {print $1}' | while read -r lib; do
-    [[ -e $R$lib ]] && continue
+# (ELF_LIBPATH: extra library dirs for ldd; libraries found there, i.e. under
+# $WORK, are not copied: the caller installs them at their guest path)
+copy_elf() { # src dest [mode]
+  install -D -m "${3:-0755}" "$1" "$R$2"
+  copy_libs "$1"
+}
+copy_libs() { # elf
+  local out lib
+  out=$(LD_LIBRARY_PATH=${ELF_LIBPATH:-} ldd "$1") || die "ldd $1 failed"
+  if grep -q 'not found' <<<"$out"; then die "$1: libraries not found on this host: $out"; fi
+  awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]*ld-linux/ {print $1}' <<<"$out" | while read -r lib; do
+    [[ $lib == "$WORK"/* || -e $R$lib ]] && continue
     mkdir -p "$R$(dirname "$lib")"
     cp -L "$lib" "$R$lib"
   done
@@ -174,6 +195,22 @@ copy_elf /usr/bin/dropbearkey /usr/bin/dropbearkey
 MKE2FS=$(command -v mke2fs || echo /sbin/mke2fs)
 copy_elf "$MKE2FS" /usr/bin/mke2fs.e2fsprogs
 [[ -f /etc/mke2fs.conf ]] && install -m 0644 /etc/mke2fs.conf "$R/etc/mke2fs.conf"
+# busybox-static has no mountpoint applet; minikube's mount commands use it
+# (`if mountpoint -q DST; then sudo umount -f -l DST; fi; ... sudo mount ...`)
+copy_elf "$(command -v mountpoint)" /usr/bin/mountpoint
+
+# the real sudo (setuid root) from Debian's sudo package. Its RUNPATH is
+# /usr/libexec/sudo (libsudo_util), where the dlopen()ed sudoers.so policy
+# plugin also lives. PAM (libpam from the host) reads /etc/pam.d/sudo from
+# rootfs/, which only uses pam_permit.so; /etc/sudoers is in rootfs/ too.
+SUDO_X=$WORK/sudo
+SUDO_LIBEXEC=/usr/libexec/sudo
+mkdir -p "$R$SUDO_LIBEXEC"
+cp -a "$SUDO_X$SUDO_LIBEXEC"/libsudo_util.so* "$R$SUDO_LIBEXEC/"
+install -m 0644 "$SUDO_X$SUDO_LIBEXEC/sudoers.so" "$R$SUDO_LIBEXEC/sudoers.so"
+ELF_LIBPATH=$SUDO_X$SUDO_LIBEXEC copy_libs "$SUDO_X$SUDO_LIBEXEC/sudoers.so"
+ELF_LIBPATH=$SUDO_X$SUDO_LIBEXEC copy_elf "$SUDO_X/usr/bin/sudo" /usr/bin/sudo 4755
+copy_elf "$PAM_PERMIT" /usr/lib/x86_64-linux-gnu/security/pam_permit.so 0644
 
 # kernel modules: dependency closure of $MODULES from the modules' metadata
 declare -A KO=() PICKED=()
@@ -212,6 +249,9 @@ log "${#PICKED[@]} kernel modules: $(printf '%s ' "${!PICKED[@]}" | tr ' ' '\n' 
 cp -a "$RECIPE_DIR/rootfs/." "$R/"
 chmod 0755 "$R/init" "$R/usr/share/udhcpc/default.script" "$R/etc/init.d/"* "$R/etc/acpi/PWRF/"*
 chmod 0640 "$R/etc/shadow"
+chmod 0440 "$R/etc/sudoers"
+chmod 0644 "$R/etc/pam.d/sudo"
+chmod 4755 "$R/usr/bin/sudo" # after everything else, nothing may have dropped the setuid bit
 echo "$HASH" >"$R/etc/tiny-minikube-recipe"
 echo "$KVER" >"$R/etc/tiny-minikube-kernel"
 
