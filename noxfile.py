@@ -101,6 +101,7 @@ def bench(session: nox.Session) -> None:
     """Every benchmark, side by side ratios; writes benchmarks/README.md."""
     _install_with_core(session, *(p for p, _ in DISTS.values()))
     session.install("stevedore>=5")  # the discovery benchmark's baseline
+    session.install("pytest>=8")  # the shared-folder benchmark reuses qemu2's VM-test host set-up
     # Byte-code caching as users have it (some shells export PYTHONDONTWRITEBYTECODE, which would
     # make the editable installs here recompile on every command and time the compiler).
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})

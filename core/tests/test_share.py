@@ -98,3 +98,10 @@ def test_virtiofsd_is_found_or_refused_with_the_install_fix(monkeypatch: pytest.
     monkeypatch.setenv("MINIKUBE_VIRTIOFSD", "/bin/false")
     with pytest.raises(MinikubeError, match="exit 1"):
         find_virtiofsd()
+
+
+def test_user_options_reach_mount_as_written(tmp_path: Path) -> None:
+    """No shell expansion and no stray quotes: ``x=$HOME`` and ``it's`` arrive as given."""
+    share = Share("virtiofs", "/h", "/d", "t", ("x=$HOME", "it's", "dfltuid=root"))
+    calls = _run_in_stand_in_guest(tmp_path, share.mount_command())
+    assert calls[1] == ["mount", "-t", "virtiofs", "-o", "x=$HOME,it's,dfltuid=0", "t", "/d"]

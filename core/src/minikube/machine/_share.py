@@ -74,7 +74,7 @@ class Share:
         something already mounted there is unmounted first, as minikube does."""
         dst = shlex.quote(self.guest_path)
         opts = ",".join(_guest_option(o) for o in self.options)
-        how = f"-t {shlex.quote(self.kind)}" + (f' -o "{opts}"' if opts else "")
+        how = f"-t {shlex.quote(self.kind)}" + (f" -o {opts}" if opts else "")  # quoted parts make one word
         return (f"if mountpoint -q {dst} 2>/dev/null; then sudo umount -f -l {dst}; fi; "
                 f"sudo mkdir -p {dst} && sudo mount {how} {shlex.quote(self.tag)} {dst}")
 
@@ -90,9 +90,9 @@ def _guest_option(option: str) -> str:
     if key in ("dfltuid", "dfltgid") and sep and not value.isdigit():
         name = shlex.quote(value)
         if key == "dfltuid":
-            return f"{key}=$(id -u {name})"
-        return f"{key}=$(awk -F: -v g={name} '$1==g {{print $3}}' /etc/group)"
-    return shlex.quote(option).replace('"', '\\"')
+            return f'{key}="$(id -u {name})"'
+        return key + '="$(awk -F: -v g=' + name + " '$1==g {print $3}' /etc/group)\""
+    return shlex.quote(option)
 
 
 def shares_of(cluster: ClusterConfig) -> tuple[Share, ...]:
