@@ -18,7 +18,8 @@ Two things differ from the Go driver, both for hosts like ours:
   CPU mode is host-passthrough only under KVM.
 
 Beside it: ``_libvirt`` (the lazy import, connections, errors), ``_network`` (networks, leases,
-the IP) and ``_disk`` (boot image, disks).  libvirt is imported on first use, never at import time.
+the IP), ``_disk`` (boot image, disks) and ``_shares`` (shared folders as virtio-fs devices).
+libvirt is imported on first use, never at import time.
 """
 
 from __future__ import annotations
