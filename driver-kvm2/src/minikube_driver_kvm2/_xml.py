@@ -143,9 +143,10 @@ def _shared_memory(dom: ET.Element) -> None:
     directly, so libvirt refuses a virtio-fs device, at boot or hot-attached, unless guest memory
     is shared; and the memory backing of a running domain cannot change.  Giving it to every
     domain is what lets ``minikube mount`` attach a share to any running machine, not only to one
-    made with ``--mount-string``.  memfd needs no hugepages or file path on the host and
-    costs nothing while no device uses it (the pages are the same anonymous memory, only
-    mappable by another process).
+    made with ``--mount-string``.  memfd needs no hugepages or file path on the host.  The price,
+    paid by every machine: guest memory is shared memory (shmem) rather than anonymous memory,
+    so transparent huge pages follow the host's shmem setting (``shmem_enabled``, often off)
+    instead of the anonymous one; QEMU maps it lazily all the same.
     """
     backing = _sub(dom, "memoryBacking")
     _sub(backing, "source", type="memfd")
