@@ -88,6 +88,23 @@ def test_a_missing_host_directory_is_refused(test_conn: Any, tmp_path: Path, vir
     assert e.reason.id == "HOST_PATH_MISSING" and str(tmp_path / "gone") in e.message
 
 
+def test_start_refuses_a_share_whose_folder_went_away(test_conn: Any, tmp_path: Path, virtiofsd: str) -> None:
+    """Between a stop and a start: one line naming the folder, not virtiofsd dying inside libvirt."""
+    d = driver(tmp_path, share(tmp_path / "gone"), name="test")  # the test driver's own domain
+    try:
+        d.kill()
+        with pytest.raises(MinikubeError) as e:
+            d.start()
+        assert e.value.reason.id == "HOST_PATH_MISSING" and str(tmp_path / "gone") in e.value.message
+        assert not test_conn.lookupByName("test").isActive()
+        assert "mk-test" not in [n.name() for n in test_conn.listAllNetworks()]  # refused before networks
+    finally:
+        dom = test_conn.lookupByName("test")
+        if not dom.isActive():
+            dom.create()
+        d.close()
+
+
 # --- hot attach and detach, against a stand-in domain --------------------------------------------------
 
 class StandInDomain:

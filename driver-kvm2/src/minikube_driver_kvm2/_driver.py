@@ -371,10 +371,13 @@ class KVMDriver(BaseDriver):
 
     def start(self) -> None:
         from ._network import activate, lease_expiry, lookup_network, named_network, wait_for_ip
+        from ._shares import check_host_dirs
 
         lv = libvirt_module()
         conn = self._connect()
         dom = self._domain(conn)
+        if not dom.isActive():
+            check_host_dirs(self.configured_shares())  # before a network is touched
         activate(named_network(conn, self.network, self.uri))
         private = lookup_network(conn, self.private_network)
         if private is None:
@@ -383,9 +386,6 @@ class KVMDriver(BaseDriver):
         mac = self._private_mac(dom)
         before = lease_expiry(private, mac)
         if not dom.isActive():
-            from ._shares import check_host_dirs
-
-            check_host_dirs(self.configured_shares())
             self._open_path(conn)
             try:
                 dom.create()
