@@ -40,8 +40,9 @@ def test_metadata_file_matches_the_def() -> None:
     assert table["default"] is DRIVER.default
     assert Priority.parse(table["priority"]) is DRIVER.priority
     assert table["platforms"] == list(DRIVER.platforms)
-    assert table["api"] == ">=1.2,<2"  # the boot_image capability is driver API 1.2
+    assert table["api"] == ">=1.3,<2"  # shared folders (mounts, attach_share/detach_share) are driver API 1.3
     assert table["capabilities"]["boot_image"] is True and DRIVER.capabilities.boot_image
+    assert table["capabilities"]["mounts"] == ["virtiofs"] and DRIVER.capabilities.mounts == ("virtiofs",)
 
 
 def test_a_def_states_its_facts_once_through_its_declaration() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
-from minikube import ClusterConfig, UsageError
-from minikube.machine import BoolFlag, FlagValues, IntFlag, StringFlag
+from minikube import ClusterConfig, ConfigError, UsageError
+from minikube.machine import BoolFlag, FlagValues, IntFlag, StringFlag, parse_mount_string
 from minikube_driver_kvm2 import KVMDriver, configure
 
 
@@ -40,6 +41,7 @@ def test_config_creator_maps_every_field(monkeypatch: pytest.MonkeyPatch) -> Non
     assert d.get_ssh_username() == "docker"
     assert d.get_ssh_key_path() == "/tmp/mkhome/machines/demo/id_rsa"
     assert d.driver_name() == "kvm2"
+    assert d.shares == [] and d.configured_shares() == ()
 
 
 def test_mac_derivation_is_a_stable_local_unicast_address() -> None:
@@ -119,9 +121,32 @@ def test_json_uses_go_names_and_round_trips() -> None:
     doc = json.loads(d.get_config_raw())
     for key in ("Memory", "CPU", "Network", "PrivateNetwork", "DiskSize", "DiskPath", "Boot2DockerURL", "ISO",
                 "MAC", "PrivateMAC", "GPU", "Hidden", "ConnectionURI", "NUMANodeCount", "ExtraDisks",
-                "MachineName", "StorePath", "SSHUser", "IPAddress", "VirtType", "IPTimeout"):
+                "MachineName", "StorePath", "SSHUser", "IPAddress", "VirtType", "IPTimeout", "Shares"):
         assert key in doc, key
     assert "_conn" not in doc  # the live connection is never saved
     again = KVMDriver()
     again.set_config_raw(d.get_config_raw())
     assert again == d
+
+
+def test_shares_come_from_the_cluster_and_round_trip_through_json(tmp_path: Path) -> None:
+    share = parse_mount_string(f"{tmp_path}:/mnt/src", "virtiofs")
+    d = configure(cluster(mounts=[share.to_json()]))
+    assert d.configured_shares() == (share,)
+    doc = json.loads(d.get_config_raw())
+    assert doc["Shares"] == [{"Kind": "virtiofs", "HostPath": str(tmp_path), "GuestPath": "/mnt/src",
+                              "Tag": share.tag, "Options": []}]
+    again = KVMDriver()
+    again.set_config_raw(d.get_config_raw())
+    assert again == d and again.configured_shares() == (share,)
+
+
+def test_a_bad_saved_share_is_a_config_error() -> None:
+    d = configure(cluster())
+    doc = json.loads(d.get_config_raw())
+    doc["Shares"] = [{"Kind": "virtiofs", "HostPath": "/x"}]  # no GuestPath, no Tag
+    again = KVMDriver()
+    again.set_config_raw(json.dumps(doc).encode())
+    with pytest.raises(ConfigError) as e:
+        again.configured_shares()
+    assert '"Shares"' in e.value.message and "GuestPath" in e.value.message

@@ -10,9 +10,12 @@ from minikube_driver_kvm2._net import Subnet
 from minikube_driver_kvm2._xml import (
     METADATA_NS,
     DomainSpec,
+    VirtiofsDevice,
+    device_element,
     dhcp_host_xml,
     dhcp_hosts,
     domain_xml,
+    filesystem_xml,
     network_subnets,
     network_xml,
     numa_cells,
@@ -58,6 +61,49 @@ def test_domain_xml_elements() -> None:
     qemu_user = ET.fromstring(domain_xml(spec(run_as=(64055, 64055), relabel=True))).find("seclabel")
     assert qemu_user.get("relabel") == "yes"  # type: ignore[union-attr]  # root's: libvirt hands QEMU's user the files
     assert root.find(f"./metadata/{{{METADATA_NS}}}machine").get("dir") == "/m/demo"  # type: ignore[union-attr]
+
+
+SHARE = VirtiofsDevice(host_path="/home/me/src", tag="mk-0123456789abcdef0123", virtiofsd="/usr/lib/qemu/virtiofsd")
+
+
+def test_every_domain_has_shared_memfd_memory() -> None:
+    """Shares or not: a virtio-fs device can then be hot-attached to any running machine."""
+    for root in (ET.fromstring(domain_xml(spec())), ET.fromstring(domain_xml(spec(filesystems=[SHARE])))):
+        backing = root.find("memoryBacking")
+        assert backing is not None
+        assert backing.find("source").get("type") == "memfd"  # type: ignore[union-attr]
+        assert backing.find("access").get("mode") == "shared"  # type: ignore[union-attr]
+    assert read_domain(domain_xml(spec())).shared_memory
+    assert not read_domain("<domain type='kvm'><name>old</name></domain>").shared_memory
+
+
+def test_a_virtiofs_share_is_a_filesystem_device() -> None:
+    other = VirtiofsDevice("/srv/data", "mk-other", "/usr/libexec/virtiofsd")
+    root = ET.fromstring(domain_xml(spec(filesystems=[SHARE, other])))
+    first, second = root.findall("./devices/filesystem")
+    assert (first.get("type"), first.get("accessmode")) == ("mount", "passthrough")
+    assert first.find("driver").get("type") == "virtiofs"  # type: ignore[union-attr]
+    assert first.find("binary").get("path") == "/usr/lib/qemu/virtiofsd"  # type: ignore[union-attr]
+    assert first.find("source").get("dir") == "/home/me/src"  # type: ignore[union-attr]
+    assert first.find("target").get("dir") == "mk-0123456789abcdef0123"  # type: ignore[union-attr]
+    assert second.find("binary").get("path") == "/usr/libexec/virtiofsd"  # type: ignore[union-attr]
+    assert ET.tostring(first, encoding="unicode") == filesystem_xml(SHARE)  # the same element a hot attach sends
+    facts = read_domain(ET.tostring(root, encoding="unicode"))
+    assert facts.filesystems == {"mk-0123456789abcdef0123": "/home/me/src", "mk-other": "/srv/data"}
+    assert read_domain(domain_xml(spec())).filesystems == {}
+
+
+def test_device_element_finds_a_share_by_tag() -> None:
+    xml = domain_xml(spec(filesystems=[SHARE]))
+    found = device_element(xml, SHARE.tag)
+    assert found is not None and ET.fromstring(found).find("source").get("dir") == "/home/me/src"  # type: ignore[union-attr]
+    assert device_element(xml, "mk-absent") is None
+
+
+def test_share_paths_are_escaped() -> None:
+    odd = VirtiofsDevice("/tmp/a'b\"<c>&d", "mk-x", "/v")
+    fs = ET.fromstring(domain_xml(spec(filesystems=[odd]))).find("./devices/filesystem/source")
+    assert fs.get("dir") == "/tmp/a'b\"<c>&d"  # type: ignore[union-attr]
 
 
 def test_cpu_mode_is_host_passthrough_only_under_kvm() -> None:
@@ -132,8 +178,10 @@ def test_libvirt_accepts_the_domain_and_network(test_conn: Any, virt_type: str) 
     dom = None
     try:
         dom = test_conn.defineXML(domain_xml(spec(name=f"xmltest-{virt_type}", virt_type=virt_type,
-                                                  private_network="mk-xmltest", run_as=(0, 0))))
+                                                  private_network="mk-xmltest", run_as=(0, 0),
+                                                  filesystems=[SHARE])))
         facts = read_domain(dom.XMLDesc(0))
+        assert facts.shared_memory and facts.filesystems == {SHARE.tag: SHARE.host_path}
         assert facts.virt_type == virt_type
         assert facts.macs["mk-xmltest"] == "16:59:31:6a:a8:77"
         assert facts.macs["default"]  # assigned by libvirt

@@ -18,7 +18,8 @@ Two things differ from the Go driver, both for hosts like ours:
   CPU mode is host-passthrough only under KVM.
 
 Beside it: ``_libvirt`` (the lazy import, connections, errors), ``_network`` (networks, leases,
-the IP) and ``_disk`` (boot image, disks).  libvirt is imported on first use, never at import time.
+the IP), ``_disk`` (boot image, disks) and ``_shares`` (shared folders as virtio-fs devices).
+libvirt is imported on first use, never at import time.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minikube import DriverError, IPNotSetError, MachineNotFoundError, UsageError
+from minikube import ConfigError, DriverError, IPNotSetError, MachineNotFoundError, UsageError
 from minikube.config import DEFAULT_CPUS, DEFAULT_DISK_MB, DEFAULT_MEMORY_MB
 from minikube.machine import (
     BaseDriver,
@@ -38,6 +39,7 @@ from minikube.machine import (
     DriverOptions,
     Flag,
     IntFlag,
+    Share,
     State,
     StringFlag,
     json_field,
@@ -97,6 +99,8 @@ class KVMDriver(BaseDriver):
     extra_disk_paths: list[str] = json_field("ExtraDiskPaths", [])
     virt_type: str = json_field("VirtType", "auto")
     ip_timeout: int = json_field("IPTimeout", DEFAULT_IP_TIMEOUT)
+    #: The shared folders the machine is made with (``Share.to_json`` each): virtio-fs devices.
+    shares: list[dict[str, Any]] = json_field("Shares", [])
 
     _conn: Any = _transient()
 
@@ -154,6 +158,13 @@ class KVMDriver(BaseDriver):
         from ._disk import check_disk_size
 
         check_disk_size(self.disk_size, image_bytes)
+
+    def configured_shares(self) -> tuple[Share, ...]:
+        """The saved ``Shares`` as the core's Share objects; a malformed entry is a ConfigError."""
+        try:
+            return tuple(Share.from_json(doc) for doc in self.shares)
+        except ValueError as e:
+            raise ConfigError(f'the kvm2 config of "{self.machine_name}" has a bad "Shares" entry: {e}') from None
 
     # --- paths ------------------------------------------------------------------------------
 
@@ -258,9 +269,11 @@ class KVMDriver(BaseDriver):
         from ._disk import check_boot_image, check_qemu_access
         from ._gpu import gpu_devices_xml
         from ._network import named_network
+        from ._shares import check_shares
         from ._xml import read_domain
 
         self.check_options()
+        check_shares(self.configured_shares())
         src = self.iso_source()
         check_boot_image(src)
         self.check_disk_size(src.stat().st_size)
@@ -293,8 +306,11 @@ class KVMDriver(BaseDriver):
 
         from ._gpu import gpu_devices_xml
         from ._network import activate, named_network
+        from ._shares import check_shares, devices
         from ._xml import DomainSpec, domain_xml, read_domain
 
+        shares = self.configured_shares()
+        virtiofsd = check_shares(shares)
         conn = self._connect()
         mdir = self.machine_dir()
         mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -312,7 +328,8 @@ class KVMDriver(BaseDriver):
             iso=self.iso, disk=self.disk_path, extra_disks=list(self.extra_disk_paths),
             private_network=self.private_network, network=self.network, private_mac=self.private_mac,
             mac=self.mac, console_log=self.console_log(), hidden=self.hidden, numa_count=self.numa_node_count,
-            devices_xml=self.devices_xml, run_as=run_as, relabel=relabel, owner=str(mdir))
+            devices_xml=self.devices_xml, run_as=run_as, relabel=relabel, owner=str(mdir),
+            filesystems=devices(shares, virtiofsd))
         lv = libvirt_module()
         try:
             dom = conn.defineXML(domain_xml(spec))
@@ -354,10 +371,13 @@ class KVMDriver(BaseDriver):
 
     def start(self) -> None:
         from ._network import activate, lease_expiry, lookup_network, named_network, wait_for_ip
+        from ._shares import check_host_dirs
 
         lv = libvirt_module()
         conn = self._connect()
         dom = self._domain(conn)
+        if not dom.isActive():
+            check_host_dirs(self.configured_shares())  # before a network is touched
         activate(named_network(conn, self.network, self.uri))
         private = lookup_network(conn, self.private_network)
         if private is None:
@@ -443,6 +463,19 @@ class KVMDriver(BaseDriver):
 
     def kill(self) -> None:
         self._destroy(self._domain(self._connect()))
+
+    # --- shared folders (driver API 1.3) --------------------------------------------------------
+
+    def attach_share(self, share: Share) -> None:
+        """``minikube mount`` on a running machine: a virtio-fs device, live only (``_shares.attach``)."""
+        from ._shares import attach
+
+        attach(self._domain(self._connect()), share, self.machine_name)
+
+    def detach_share(self, share: Share) -> None:
+        from ._shares import detach
+
+        detach(self._domain(self._connect()), share, self.machine_name)
 
     def remove(self) -> None:
         """Destroy and undefine the domain (ours only), then the private network unless in use.

@@ -15,6 +15,16 @@ METADATA_PREFIX = "mk"
 ET.register_namespace(METADATA_PREFIX, METADATA_NS)
 
 
+@dataclass(frozen=True)
+class VirtiofsDevice:
+    """One shared folder as the guest sees it: a virtio-fs device whose tag the guest mounts,
+    served by a virtiofsd that libvirt starts (as root) for ``host_path``."""
+
+    host_path: str
+    tag: str
+    virtiofsd: str  # the virtiofsd binary libvirt runs for it
+
+
 @dataclass
 class DomainSpec:
     """Everything the domain XML says, decided by the driver."""
@@ -37,6 +47,7 @@ class DomainSpec:
     run_as: tuple[int, int] | None = None  # a static DAC label: QEMU runs as this uid:gid
     relabel: bool = False  # libvirt hands the disks, ISO and console log to run_as while the VM runs
     owner: str = ""  # the machine directory, written into <metadata>
+    filesystems: list[VirtiofsDevice] = field(default_factory=list)  # the shares made with the machine
 
     @property
     def cpu_mode(self) -> str:
@@ -73,6 +84,7 @@ def domain_xml(spec: DomainSpec) -> str:
         ET.SubElement(meta, f"{{{METADATA_NS}}}machine", {"name": spec.name, "dir": spec.owner})
     _sub(dom, "memory", str(spec.memory_mb), unit="MiB")
     _sub(dom, "vcpu", str(spec.cpus))
+    _shared_memory(dom)
     features = _sub(dom, "features")
     for f in ("acpi", "apic", "pae"):
         _sub(features, f)
@@ -113,6 +125,8 @@ def domain_xml(spec: DomainSpec) -> str:
     else:
         _sub(_sub(devices, "serial", type="pty"), "target", port="0")
     _sub(_sub(devices, "rng", model="virtio"), "backend", "/dev/random", model="random")
+    for fs in spec.filesystems:
+        devices.append(filesystem_element(fs))
     if spec.devices_xml:
         for el in ET.fromstring(f"<devices>{spec.devices_xml}</devices>"):
             devices.append(el)
@@ -120,6 +134,40 @@ def domain_xml(spec: DomainSpec) -> str:
         label = _sub(dom, "seclabel", type="static", model="dac", relabel="yes" if spec.relabel else "no")
         _sub(label, "label", f"+{spec.run_as[0]}:+{spec.run_as[1]}")
     return ET.tostring(dom, encoding="unicode")
+
+
+def _shared_memory(dom: ET.Element) -> None:
+    """Every domain's memory is a shared memfd, shares or not.
+
+    virtiofsd (a separate process, the vhost-user backend) reads and writes the guest's buffers
+    directly, so libvirt refuses a virtio-fs device, at boot or hot-attached, unless guest memory
+    is shared; and the memory backing of a running domain cannot change.  Giving it to every
+    domain is what lets ``minikube mount`` attach a share to any running machine, not only to one
+    made with ``--mount-string``.  memfd needs no hugepages or file path on the host.  The price,
+    paid by every machine: guest memory is shared memory (shmem) rather than anonymous memory,
+    so transparent huge pages follow the host's shmem setting (``shmem_enabled``, often off)
+    instead of the anonymous one; QEMU maps it lazily all the same.
+    """
+    backing = _sub(dom, "memoryBacking")
+    _sub(backing, "source", type="memfd")
+    _sub(backing, "access", mode="shared")
+
+
+def filesystem_element(fs: VirtiofsDevice) -> ET.Element:
+    """``<filesystem>`` for one virtio-fs share (in the domain, or alone for a hot attach).
+
+    ``passthrough``: virtiofsd, running as root, keeps the guest's owners and modes on the host's
+    files, as minikube's virtiofs shares do."""
+    el = ET.Element("filesystem", type="mount", accessmode="passthrough")
+    _sub(el, "driver", type="virtiofs")
+    _sub(el, "binary", path=fs.virtiofsd)
+    _sub(el, "source", dir=fs.host_path)
+    _sub(el, "target", dir=fs.tag)
+    return el
+
+
+def filesystem_xml(fs: VirtiofsDevice) -> str:
+    return ET.tostring(filesystem_element(fs), encoding="unicode")
 
 
 def network_xml(name: str, subnet: Subnet) -> str:
@@ -146,6 +194,8 @@ class DomainFacts:
     macs: dict[str, str]  # network name -> MAC (first NIC on that network)
     networks: tuple[str, ...]
     owner: str | None  # the machine directory in kvm2's metadata; None: not made by kvm2
+    shared_memory: bool = False  # memory another process may map: needed by virtio-fs devices
+    filesystems: dict[str, str] = field(default_factory=dict)  # virtio-fs tag -> host directory
 
 
 def read_domain(xml: str) -> DomainFacts:
@@ -162,7 +212,28 @@ def read_domain(xml: str) -> DomainFacts:
                 macs[net] = mac.get("address", "").lower()
     marker = root.find(f"./metadata/{{{METADATA_NS}}}machine")
     owner = marker.get("dir", "") if marker is not None else None
-    return DomainFacts(root.get("type", ""), macs, tuple(networks), owner)
+    shared = root.find("./memoryBacking/access[@mode='shared']") is not None
+    return DomainFacts(root.get("type", ""), macs, tuple(networks), owner, shared, virtiofs_devices(root))
+
+
+def virtiofs_devices(root: ET.Element) -> dict[str, str]:
+    """The domain's virtio-fs devices: tag -> host directory."""
+    out = {}
+    for fs in root.findall("./devices/filesystem"):
+        driver, source, target = fs.find("driver"), fs.find("source"), fs.find("target")
+        if driver is not None and driver.get("type") == "virtiofs" and target is not None:
+            out[target.get("dir", "")] = source.get("dir", "") if source is not None else ""
+    return out
+
+
+def device_element(xml: str, tag: str) -> str | None:
+    """The domain's ``<filesystem>`` with virtio-fs tag ``tag``, as libvirt wrote it (what
+    ``detachDeviceFlags`` matches), or None."""
+    for fs in ET.fromstring(xml).findall("./devices/filesystem"):
+        target = fs.find("target")
+        if target is not None and target.get("dir") == tag:
+            return ET.tostring(fs, encoding="unicode")
+    return None
 
 
 def network_subnets(xml: str) -> list[str]:

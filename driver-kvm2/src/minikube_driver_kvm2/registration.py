@@ -15,7 +15,7 @@ from ._host import default_uri
 
 def configure(cc: ClusterConfig) -> KVMDriver:
     """The driver config for a cluster; the core applies the user's driver options to it once."""
-    from minikube.machine import mac_from_name
+    from minikube.machine import mac_from_name, shares_of
 
     d = KVMDriver(
         machine_name=cc.name,
@@ -28,6 +28,7 @@ def configure(cc: ClusterConfig) -> KVMDriver:
         private_network=f"mk-{cc.name}",
         private_mac=mac_from_name(cc.name),
         connection_uri=default_uri(),
+        shares=[s.to_json() for s in shares_of(cc)],
     )
     d.disk_path = d.resolve_store_path(f"{cc.name}.rawdisk")
     d.iso = d.resolve_store_path("boot2docker.iso")
