@@ -136,7 +136,18 @@ else
     "${run[@]}" virtlogd -d || die 4 "virtlogd did not start"
   fi
   say "starting libvirtd${NETNS:+ in network namespace $NETNS}"
-  "${run[@]}" libvirtd -d || die 4 "libvirtd did not start"
+  # `ip netns exec` mounts a fresh /sys without the cgroup filesystems. libvirtd needs them to put each
+  # QEMU (and the virtiofsd of a shared folder) in a cgroup, as on a systemd host; libvirt 9.0 even
+  # crashes hot-plugging a virtio-fs device (minikube mount) into a domain without one. So the
+  # namespace's /sys gets the same cgroup mounts as this one (findmnt lists them; none: nothing to do).
+  cgroups=""
+  if [[ -n $NETNS ]] && command -v findmnt >/dev/null; then
+    while read -r target fstype opts; do
+      [[ $target == /sys/fs/cgroup* ]] || continue
+      cgroups+="mkdir -p '$target' && mount -t $fstype -o '$opts' $fstype '$target' && "
+    done < <(findmnt -rn -t cgroup,cgroup2,tmpfs -o TARGET,FSTYPE,FS-OPTIONS | sort)
+  fi
+  "${run[@]}" sh -c "${cgroups}exec libvirtd -d" || die 4 "libvirtd did not start"
 fi
 
 for _ in $(seq 150); do

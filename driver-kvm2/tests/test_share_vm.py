@@ -128,7 +128,7 @@ def test_a_share_made_with_the_machine(libvirt_host: LibvirtHost, tiny_iso: Path
 
         guest.sudo(share.mount_command())
         assert guest.ok("cat /mnt/src/host.txt") == "written on the host\n"
-        guest.sudo("sh -c 'echo written in the guest > /mnt/src/guest.txt'")
+        guest.sudo("sudo sh -c 'echo written in the guest > /mnt/src/guest.txt'")
         assert (src / "guest.txt").read_text() == "written in the guest\n"
 
         d.stop()
@@ -199,7 +199,7 @@ def test_hot_attach_and_detach(libvirt_host: LibvirtHost, tiny_iso: Path, machin
         if guest.has_virtiofs():
             guest.sudo(share.mount_command())
             assert guest.ok("cat /mnt/hot/host.txt") == "hot from the host\n"
-            guest.sudo("sh -c 'echo hot from the guest > /mnt/hot/guest.txt'")
+            guest.sudo("sudo sh -c 'echo hot from the guest > /mnt/hot/guest.txt'")
             assert (src / "guest.txt").read_text() == "hot from the guest\n"
             guest.sudo(share.unmount_command())
         d.detach_share(share)
