@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -166,3 +167,59 @@ def libvirt_qemu_user() -> str:
     caps = ET.fromstring(virsh("capabilities").stdout)
     label = caps.findtext("./host/secmodel/baselabel") or ""
     return pwd.getpwuid(int(label.split(":")[0].lstrip("+"))).pw_name
+
+
+def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers,
+                                                   tmp_path: Path) -> None:
+    """``start --mount-string`` (virtiofs, kvm2's kind) and ``minikube mount`` on the running machine, as a
+    user runs them; start runs in the test namespace, because minikube mounts over SSH to the guest."""
+    import signal
+
+    name = leftovers.profile()
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "host.txt").write_text("from the host\n")
+    p = minikube.in_netns("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url",
+                          str(tiny_iso), *SMALL, "--mount-string", f"{src}:/data", timeout=400)
+    assert p.returncode == 0, p.stderr
+    assert f"Creating mount {src}:/data ..." in p.stderr
+    assert json.loads((minikube.home / "profiles" / name / "config.json").read_text())["MountType"] == "virtiofs"
+    assert ssh_until(minikube, name, "cat", "/data/host.txt", want="from the host") == "from the host\n"
+    p = minikube.in_netns("ssh", "-p", name, "--", "echo from the guest | sudo tee /data/guest.txt")
+    assert p.returncode == 0, p.stderr
+    assert (src / "guest.txt").read_text() == "from the guest\n"
+
+    assert minikube("stop", "-p", name).returncode == 0
+    p = minikube.in_netns("start", "-p", name, timeout=400)
+    assert p.returncode == 0 and f"Creating mount {src}:/data" in p.stderr, p.stderr
+    assert ssh_until(minikube, name, "cat", "/data/guest.txt", want="from the guest") == "from the guest\n"
+
+    hot = tmp_path / "hot"
+    hot.mkdir()
+    (hot / "live.txt").write_text("shared while it runs\n")
+    mount = subprocess.Popen(minikube.host.in_netns(minikube.argv("mount", f"{hot}:/hot", "-p", name)),
+                             env=minikube.full_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        said = []
+        assert mount.stderr is not None
+        for line in mount.stderr:
+            said.append(line)
+            if "Successfully mounted" in line or "Exiting due to" in line:
+                break
+        assert f"Successfully mounted {hot} to /hot" in "".join(said), "".join(said)
+        assert ssh_until(minikube, name, "cat", "/hot/live.txt", want="shared") == "shared while it runs\n"
+        assert str(mount.pid) in (minikube.home / "profiles" / name / ".mount-process").read_text()
+        mount.send_signal(signal.SIGINT)
+        rest = mount.communicate(timeout=120)[1]
+    finally:
+        mount.kill()
+    assert mount.returncode == 11 and "Unmounting /hot ..." in rest and "Exiting due to MK_INTERRUPTED" in rest, rest
+    p = minikube.in_netns("ssh", "-p", name, "--", "mountpoint -q /hot || echo gone")
+    assert "gone" in p.stdout, p.stdout + p.stderr
+    assert not (minikube.home / "profiles" / name / ".mount-process").exists()
+
+    assert minikube("delete", "-p", name).returncode == 0
+    assert_nothing_left(minikube, name)
+    assert sorted(f.name for f in src.iterdir()) == ["guest.txt", "host.txt"]
+    assert (hot / "live.txt").read_text() == "shared while it runs\n"
