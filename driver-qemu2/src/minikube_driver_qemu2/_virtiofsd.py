@@ -196,8 +196,9 @@ def has_subids(path: str, user: str, uid: int, need: int = SUBID_COUNT) -> bool:
 
 # --- the processes -------------------------------------------------------------------------
 
-#: The virtiofsds this process started, so that one that exited is reaped (not left a zombie).
-_children: dict[int, subprocess.Popen[bytes]] = {}
+#: The virtiofsds this process started (pid -> process, source): one that exited is reaped (not
+#: left a zombie), and one not yet through exec (its command line still Python's) is known.
+_children: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
 
 
 def _listen(path: Path) -> socket.socket:
@@ -233,21 +234,20 @@ def start(v: Virtiofsd, machine_dir: Path, index: int, source: str, socket_name:
                                  pass_fds=(fd,), start_new_session=True)
     finally:
         sock.close()  # virtiofsd holds it now
-    _children[p.pid] = p
+    _children[p.pid] = (p, source)
     (machine_dir / PIDFILE.format(index)).write_text(f"{p.pid}\n")
     return p.pid
-
-
-def _reap(pid: int) -> None:
-    p = _children.get(pid)
-    if p is not None and p.poll() is not None:
-        del _children[pid]
 
 
 def owns(pid: int, source: str) -> bool:
     """Whether ``pid`` is a live virtiofsd of ours serving ``source`` (or the ``unshare`` that is
     about to become one)."""
-    _reap(pid)
+    child = _children.get(pid)
+    if child is not None:
+        if child[0].poll() is None:
+            return child[1] == source
+        del _children[pid]  # reaped
+        return False
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):
