@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,26 +26,6 @@ from vmhost import NETNS, VMHost
 pytestmark = pytest.mark.vm
 
 SMALL = ("--memory", "512mb", "--cpus", "2", "--disk-size", "2000mb", "--force")
-
-
-@pytest.fixture(scope="module")
-def host() -> VMHost:
-    why = vmhost.cannot_run()
-    if why:
-        pytest.skip(why)
-    return vmhost.prepare()
-
-
-@pytest.fixture
-def home(host: VMHost) -> Iterator[Path]:
-    d = host.home()
-    before = set(vmhost.qemu_pids(host.uid))
-    try:
-        yield d
-    finally:
-        for pid in set(vmhost.qemu_pids(host.uid)) - before:  # whatever a failed test left running
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def ok(p: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
