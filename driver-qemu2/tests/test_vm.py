@@ -110,7 +110,9 @@ def test_lifecycle_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     assert not vmhost.qemu_pids(host.uid)
     assert files_left(home) == []
     assert not (home / ".minikube/machines/minikube").exists()
-    assert set(libvirt_domains()) == domains  # no libvirt domain was ever made
+    # No libvirt domain was made for this machine.  Only its name is compared: the kvm2 tests may
+    # make and remove their own domains on the same libvirtd meanwhile.
+    assert "minikube" not in set(libvirt_domains()) - domains
     print(f"start to working ssh: {boot:.1f}s")
 
 
