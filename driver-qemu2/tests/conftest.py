@@ -12,9 +12,13 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from minikube_driver_qemu2._host import qemu_system
+
+if TYPE_CHECKING:
+    from vmhost import VMHost
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
@@ -59,6 +63,35 @@ class CheapQEMU:
             os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
             pass
+
+
+@pytest.fixture(scope="module")
+def host() -> VMHost:
+    """The VM tests' host (``vmhost``): the test user, its venv, the namespace and the boot image."""
+    import vmhost
+
+    why = vmhost.cannot_run()
+    if why:
+        pytest.skip(why)
+    return vmhost.prepare()
+
+
+@pytest.fixture
+def home(host: VMHost) -> Iterator[Path]:
+    """A fresh home of the test user's; whatever QEMU a failed test left running is killed."""
+    import os
+    import signal
+
+    import vmhost
+
+    d = host.home()
+    before = set(vmhost.qemu_pids(host.uid))
+    try:
+        yield d
+    finally:
+        for pid in set(vmhost.qemu_pids(host.uid)) - before:
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture

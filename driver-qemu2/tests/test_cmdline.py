@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minikube_driver_qemu2._cmdline import Spec, argv, opt
+import pytest
+from minikube.machine import Share
+from minikube_driver_qemu2._cmdline import Spec, argv, opt, share_args
 
 D = Path("/home/u/.minikube/machines/m1")
 
@@ -82,3 +84,49 @@ def test_commas_in_paths_are_doubled() -> None:
 def test_extra_disks() -> None:
     a = argv(spec(extra_disks=(f"{D}/m1-1.rawdisk",)))
     assert f"file={D}/m1-1.rawdisk,index=11,media=disk,format=raw,if=virtio" in a
+
+
+NINE_P = Share("9p", "/home/u/src", "/mnt/src", "mk-aaa", ("trans=virtio",))
+VIRTIOFS = Share("virtiofs", "/home/u/data", "/data", "mk-bbb")
+
+
+def test_9p_share_is_a_virtfs_device_qemu_serves_as_the_user() -> None:
+    a = argv(spec(shares=(NINE_P,)))
+    assert value(a, "-virtfs") == "local,path=/home/u/src,mount_tag=mk-aaa,security_model=none,id=fs0"
+    assert "memory-backend" not in " ".join(a)  # 9p needs no shared RAM
+    assert "-machine" not in a and "-chardev" not in a
+
+
+def test_virtiofs_share_is_a_vhost_user_device_on_shared_memory() -> None:
+    a = argv(spec(shares=(VIRTIOFS,), memory_mb=3000))
+    assert value(a, "-machine") == "memory-backend=mem"
+    assert value(a, "-object") == "memory-backend-memfd,id=mem,size=3000M,share=on"  # the size is -m's
+    assert value(a, "-m") == "3000"
+    assert value(a, "-chardev") == "socket,id=vfs0,path=virtiofsd-0.sock"  # relative: QEMU runs in the dir
+    assert value(a, "-device") == "vhost-user-fs-pci,chardev=vfs0,tag=mk-bbb"
+    assert "-virtfs" not in a
+
+
+def test_shares_are_numbered_in_order() -> None:
+    a = argv(spec(shares=(NINE_P, VIRTIOFS, Share("9p", "/x", "/y", "mk-ccc"))))
+    assert [x for x in a if x.startswith("local,")] == [
+        "local,path=/home/u/src,mount_tag=mk-aaa,security_model=none,id=fs0",
+        "local,path=/x,mount_tag=mk-ccc,security_model=none,id=fs2"]
+    assert value(a, "-chardev") == "socket,id=vfs1,path=virtiofsd-1.sock"
+    assert a.count("-object") == 1  # one shared backend, however many virtiofs shares
+
+
+def test_virtiofs_on_arm64_names_the_backend_on_its_machine() -> None:
+    a = argv(spec(program="qemu-system-aarch64", arch="arm64", firmware="/fw", accel="kvm", shares=(VIRTIOFS,)))
+    assert value(a, "-M") == "virt,gic-version=3,memory-backend=mem"
+    assert "-machine" not in a
+
+
+def test_share_paths_and_tags_are_escaped() -> None:
+    (flag, val) = share_args(0, Share("9p", "/a,b", "/g", "t,1"))
+    assert val == "local,path=/a,,b,mount_tag=t,,1,security_model=none,id=fs0"
+
+
+def test_unknown_share_kind() -> None:
+    with pytest.raises(ValueError, match="nfs"):
+        argv(spec(shares=(Share("nfs", "/a", "/b", "t"),)))

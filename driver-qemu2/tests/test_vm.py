@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,26 +26,6 @@ from vmhost import NETNS, VMHost
 pytestmark = pytest.mark.vm
 
 SMALL = ("--memory", "512mb", "--cpus", "2", "--disk-size", "2000mb", "--force")
-
-
-@pytest.fixture(scope="module")
-def host() -> VMHost:
-    why = vmhost.cannot_run()
-    if why:
-        pytest.skip(why)
-    return vmhost.prepare()
-
-
-@pytest.fixture
-def home(host: VMHost) -> Iterator[Path]:
-    d = host.home()
-    before = set(vmhost.qemu_pids(host.uid))
-    try:
-        yield d
-    finally:
-        for pid in set(vmhost.qemu_pids(host.uid)) - before:  # whatever a failed test left running
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def ok(p: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -131,7 +110,9 @@ def test_lifecycle_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     assert not vmhost.qemu_pids(host.uid)
     assert files_left(home) == []
     assert not (home / ".minikube/machines/minikube").exists()
-    assert set(libvirt_domains()) == domains  # no libvirt domain was ever made
+    # No libvirt domain was made for this machine.  Only its name is compared: the kvm2 tests may
+    # make and remove their own domains on the same libvirtd meanwhile.
+    assert "minikube" not in set(libvirt_domains()) - domains
     print(f"start to working ssh: {boot:.1f}s")
 
 

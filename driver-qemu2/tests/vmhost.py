@@ -1,6 +1,11 @@
 """Where the VM tests run: an ordinary user (``mk-qemu-test``) with a venv made from Debian's
 ``/usr/bin/python3`` in a directory it can read, in a network namespace with only loopback, so
-every packet of every guest stays on this machine.  Set up by root, idempotently."""
+every packet of every guest stays on this machine.  Set up by root, idempotently.
+
+The user has subordinate ids (/etc/subuid, /etc/subgid), as ``useradd`` gives an ordinary user:
+QEMU's C virtiofsd runs as root of a user namespace made from them (virtiofs shares).
+``MINIKUBE_QEMU2_TEST_ISO`` names another boot image than the tiny ISO built from the recipe.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,11 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 #: What the VM tests need on the host, and the Debian packages that give it.
 TOOLS = {"ip": "iproute2", "runuser": "util-linux", "useradd": "passwd", "qemu-system-x86_64": "qemu-system-x86",
-         "qemu-img": "qemu-utils", "ssh": "openssh-client", "pgrep": "procps"}
+         "qemu-img": "qemu-utils", "ssh": "openssh-client", "pgrep": "procps", "newuidmap": "uidmap",
+         "newgidmap": "uidmap", "usermod": "passwd"}
+#: The test user's subordinate ids: guest uid N of a virtiofs share is host uid SUBID_START + N - 1.
+SUBID_START, SUBID_COUNT = 300000, 65536
+ISO_ENV = "MINIKUBE_QEMU2_TEST_ISO"
 
 
 def cannot_run() -> str:
@@ -62,11 +71,35 @@ def _run(*argv: str, **kw: object) -> subprocess.CompletedProcess[str]:
 
 def _ensure_user() -> int:
     try:
-        return pwd.getpwnam(USER).pw_uid
+        uid = pwd.getpwnam(USER).pw_uid
     except KeyError:
         _run("useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
              "--shell", "/usr/sbin/nologin", USER)
-        return pwd.getpwnam(USER).pw_uid
+        uid = pwd.getpwnam(USER).pw_uid
+    _ensure_subids()
+    return uid
+
+
+def subid_start(path: str = "/etc/subuid") -> int | None:
+    """Where the test user's subordinate range starts (None: it has none)."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    for line in lines:
+        name, _, rest = line.partition(":")
+        if name == USER:
+            return int(rest.split(":")[0])
+    return None
+
+
+def _ensure_subids() -> None:
+    """A --system user gets no subordinate ids from useradd: give it the range an ordinary user gets."""
+    last = SUBID_START + SUBID_COUNT - 1
+    if subid_start("/etc/subuid") is None:
+        _run("usermod", "--add-subuids", f"{SUBID_START}-{last}", USER)
+    if subid_start("/etc/subgid") is None:
+        _run("usermod", "--add-subgids", f"{SUBID_START}-{last}", USER)
 
 
 def _ensure_netns() -> None:
@@ -120,8 +153,20 @@ def conformance_tests() -> Path:
     return dst
 
 
+def user_copy(source: Path) -> Path:
+    """A test helper where the user can read it (its own folder, without this folder's conftest.py)."""
+    d = BASE / "helpers"
+    d.mkdir(exist_ok=True)
+    d.chmod(0o755)
+    dst = d / source.name
+    shutil.copyfile(source, dst)
+    dst.chmod(0o644)
+    return dst
+
+
 def _ensure_iso() -> Path:
-    iso = Path(_run("bash", str(ISO_RECIPE)).stdout.strip().splitlines()[-1])
+    given = os.environ.get(ISO_ENV, "")
+    iso = Path(given) if given else Path(_run("bash", str(ISO_RECIPE)).stdout.strip().splitlines()[-1])
     dst = BASE / iso.name
     if not dst.exists() or dst.stat().st_size != iso.stat().st_size:
         tmp = dst.with_suffix(".tmp")

@@ -10,6 +10,12 @@ Networking is QEMU's user mode (``builtin``): the guest's SSH (22) and Docker en
 are forwarded from two free ports on 127.0.0.1, saved in the driver config and kept across
 restarts (chosen again, and saved, when another process has taken one meanwhile).  The machine's
 IP, as minikube reports it, is 127.0.0.1.
+
+Shared folders (``Shares``, from ``--mount-string``) are exposed as devices on every start
+(``_cmdline.share_args``); a virtiofs share's virtiofsd (``_virtiofsd``) is started before QEMU
+and stopped after it, with its pidfile, socket and log in the machine directory.  The guest
+mounts them (the core does, over SSH, after every boot).  A share cannot be added to a running
+machine: QEMU cannot hot-add a 9p device through QMP (``attach_share`` stays NotImplementedError).
 """
 
 from __future__ import annotations
@@ -21,20 +27,22 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from minikube import DriverError, MachineNotFoundError, UsageError
+from minikube import ConfigError, DriverError, MachineNotFoundError, MinikubeError, UsageError
 from minikube.config import DEFAULT_CPUS, DEFAULT_DISK_MB, DEFAULT_MEMORY_MB
 from minikube.machine import (
     BaseDriver,
     DriverOptions,
     Flag,
     IntFlag,
+    Share,
     State,
     StringFlag,
     json_field,
 )
 
-from . import _cmdline, _ports, _process, _qmp
+from . import _cmdline, _ports, _process, _qmp, _virtiofsd
 from ._host import (
     DOC,
     VIRT_TYPES,
@@ -54,6 +62,8 @@ log = logging.getLogger("minikube_driver_qemu2")
 
 DRIVER_NAME = "qemu2"
 NETWORKS = ("builtin", "user")
+#: The shared-folder kinds qemu2 exposes (minikube-driver.toml's ``mounts``, in the same order).
+SHARE_KINDS = ("9p", "virtiofs")
 LOOPBACK = "127.0.0.1"
 ENGINE_PORT = 2376
 #: minikube's qemu2 waits up to 5 minutes for SSH after starting QEMU.
@@ -92,6 +102,9 @@ class QEMUDriver(BaseDriver):
     extra_disks: int = json_field("ExtraDisks", 0)
     virt_type: str = json_field("VirtType", "auto")
     ssh_timeout: int = json_field("SSHTimeout", DEFAULT_SSH_TIMEOUT)
+    #: The shared folders (``Share.to_json`` each, in order: a share's index names its device and
+    #: its virtiofsd's files), fixed when the machine is made.  Ours, as VirtType is.
+    shares: list[dict[str, Any]] = json_field("Shares", [])
     _said_software: bool = field(default=False, init=False, repr=False, compare=False,
                                  metadata={"transient": True})
 
@@ -123,6 +136,12 @@ class QEMUDriver(BaseDriver):
         self.firmware = options.string("qemu-firmware-path") or self.firmware
         self.ssh_timeout = options.int("qemu-ssh-timeout") or DEFAULT_SSH_TIMEOUT
         self.check_options()
+
+    def share_list(self) -> tuple[Share, ...]:
+        try:
+            return tuple(Share.from_json(doc) for doc in self.shares)
+        except ValueError as e:
+            raise ConfigError(f'driver config: "Shares": {e}') from None
 
     def check_options(self) -> None:
         if self.virt_type not in VIRT_TYPES:
@@ -212,6 +231,7 @@ class QEMUDriver(BaseDriver):
         self._check_tools()
         self.accel()
         self._firmware()
+        self._check_shares()
         src = self.iso_source()
         if not src.is_file():
             raise UsageError(f"the boot image {src} does not exist", fix="Check the --iso-url path")
@@ -221,6 +241,29 @@ class QEMUDriver(BaseDriver):
         if self.disk_size < need:
             raise UsageError(f"disk size {self.disk_size} MB is smaller than the boot2docker disk image it must "
                              f"hold ({need} MB)", fix="Use a bigger --disk-size, e.g. --disk-size 20000mb")
+
+    def _check_shares(self) -> None:
+        """Each share a kind this driver exposes, its folder there; virtiofs: what it needs here."""
+        shares = self.share_list()
+        for share in shares:
+            if share.kind not in SHARE_KINDS:
+                raise UsageError(f'the {DRIVER_NAME} driver cannot expose a "{share.kind}" shared folder '
+                                 f"({share.spec}): it knows {' and '.join(SHARE_KINDS)}",
+                                 fix="Use --mount-type 9p or --mount-type virtiofs")
+            if "," in share.host_path:
+                raise UsageError(f"mount source {share.host_path!r} contains ',', which QEMU and virtiofsd "
+                                 "cannot carry", fix="Choose a folder without commas")
+        self._check_share_dirs(shares)
+        if any(s.kind == "virtiofs" for s in shares):
+            _virtiofsd.check_host()
+
+    def _check_share_dirs(self, shares: tuple[Share, ...]) -> None:
+        for share in shares:
+            if not os.path.isdir(share.host_path):
+                raise MinikubeError(f"Cannot find directory {share.host_path} for mount ({share.spec})",
+                                    reason_id="HOST_PATH_MISSING",
+                                    fix=f"Create it again, or delete the machine (minikube delete -p "
+                                        f"{self.machine_name}) and start it without this --mount-string")
 
     # --- create -----------------------------------------------------------------------------
 
@@ -276,12 +319,16 @@ class QEMUDriver(BaseDriver):
             pid = _process.running_pid(self.path(_cmdline.PIDFILE))
             if pid is not None:
                 _process.kill_hard(pid, self.path(_cmdline.PIDFILE))
+            self._stop_virtiofsds(grace=0.0)
         finally:
             self._remove_files()
 
     def _remove_files(self) -> None:
         for name in FILES:
             self.path(name).unlink(missing_ok=True)
+        for i in range(len(self.shares)):
+            for name in (_virtiofsd.PIDFILE, _virtiofsd.LOG, _cmdline.VIRTIOFS_SOCKET):
+                self.path(name.format(i)).unlink(missing_ok=True)
         for i in range(1, self.extra_disks + 1):
             self.path(f"{self.machine_name}-{i}.rawdisk").unlink(missing_ok=True)
 
@@ -317,7 +364,8 @@ class QEMUDriver(BaseDriver):
         return _cmdline.Spec(
             program=self.qemu_program(), machine_dir=self.machine_dir(), name=self.machine_name,
             memory_mb=self.memory, cpus=self.cpu, accel=accel.name, ssh_port=self.ssh_port,
-            engine_port=self.engine_port, arch=host_arch(), os_name=host_os(), firmware=self._firmware())
+            engine_port=self.engine_port, arch=host_arch(), os_name=host_os(), firmware=self._firmware(),
+            shares=self.share_list())
 
     def start(self) -> None:
         self._require()
@@ -328,16 +376,51 @@ class QEMUDriver(BaseDriver):
         self._choose_ports()
         self.path(_cmdline.MONITOR).unlink(missing_ok=True)
         self.path(_cmdline.SERIAL_LOG).unlink(missing_ok=True)
+        virtiofsd = self._prepare_shares()
         try:
-            _process.launch(_cmdline.argv(self.spec(accel)), self.machine_dir(), self.machine_name)
+            self._launch(accel, virtiofsd)
         except _process.LaunchError as e:
             if "host forwarding rule" not in e.stderr:
                 raise
             # Another process bound a port between our check and QEMU's bind: choose again, once.
             log.info("a forwarded port was taken while QEMU started: choosing again")
             self.ssh_port, self.engine_port = _ports.free_ports(2, avoid=(self.ssh_port, self.engine_port))
-            _process.launch(_cmdline.argv(self.spec(accel)), self.machine_dir(), self.machine_name)
+            self._launch(accel, virtiofsd)
         self._wait_for_ssh()
+
+    def _prepare_shares(self) -> _virtiofsd.Virtiofsd | None:
+        """Before each start: every shared folder still there, and the virtiofsd (when a share
+        needs one) still installed; a virtiofsd left by a killed minikube is stopped."""
+        shares = self.share_list()
+        self._check_share_dirs(shares)
+        self._stop_virtiofsds(grace=0.0)
+        return _virtiofsd.find() if any(s.kind == "virtiofs" for s in shares) else None
+
+    def _launch(self, accel: Accel, virtiofsd: _virtiofsd.Virtiofsd | None) -> None:
+        """The shares' virtiofsds, then QEMU (which connects to them).  QEMU failing stops them,
+        and its error then carries what a virtiofsd said."""
+        mdir = self.machine_dir()
+        try:
+            for i, share in enumerate(self.share_list()):
+                if share.kind == "virtiofs" and virtiofsd is not None:
+                    _virtiofsd.start(virtiofsd, mdir, i, share.host_path, _cmdline.VIRTIOFS_SOCKET.format(i))
+            _process.launch(_cmdline.argv(self.spec(accel)), mdir, self.machine_name)
+        except _process.LaunchError as e:
+            self._stop_virtiofsds(grace=0.0)
+            said = "; ".join(f"virtiofsd {i}: {t}" for i in range(len(self.shares))
+                             if (t := _virtiofsd.log_tail(mdir, i)))
+            if said:
+                e.message = f"{e.message} ({said})"
+                e.args = (e.message,)
+            raise
+        except BaseException:
+            self._stop_virtiofsds(grace=0.0)
+            raise
+
+    def _stop_virtiofsds(self, grace: float = _virtiofsd.EXIT_GRACE) -> None:
+        for i, share in enumerate(self.share_list()):
+            if share.kind == "virtiofs":
+                _virtiofsd.stop(self.machine_dir(), i, share.host_path, _cmdline.VIRTIOFS_SOCKET.format(i), grace)
 
     def _choose_ports(self) -> None:
         ssh, engine = _ports.keep_or_choose([self.ssh_port, self.engine_port])
@@ -406,9 +489,11 @@ class QEMUDriver(BaseDriver):
             _process.kill_hard(pid, pidfile)
 
     def _gone(self) -> None:
-        """After QEMU exits: its pidfile and socket go too (QEMU removes them itself, not a killed one)."""
+        """After QEMU exits: its pidfile and socket go too (QEMU removes them itself, not a killed
+        one), and the virtiofsds it was connected to."""
         self.path(_cmdline.PIDFILE).unlink(missing_ok=True)
         self.path(_cmdline.MONITOR).unlink(missing_ok=True)
+        self._stop_virtiofsds()
 
     def kill(self) -> None:
         self._require()
@@ -428,6 +513,7 @@ class QEMUDriver(BaseDriver):
         pid = self._pid()
         if pid is not None:
             self._quit(pid)
+        self._stop_virtiofsds()
         self._remove_files()
 
 

@@ -13,7 +13,11 @@ from ._driver import QEMUDriver, new_driver
 
 
 def configure(cc: ClusterConfig) -> QEMUDriver:
-    """The driver config for a cluster; the core applies the user's driver options to it once."""
+    """The driver config for a cluster; the core applies the user's driver options to it once.
+    The cluster's shared folders go into it as they are (tags included): the driver exposes
+    them on every start, the core mounts them in the guest."""
+    from minikube.machine import shares_of
+
     from ._host import default_firmware, host_arch, qemu_system
 
     d = QEMUDriver(
@@ -27,6 +31,7 @@ def configure(cc: ClusterConfig) -> QEMUDriver:
         program=qemu_system(),
         bios=host_arch() != "arm64",
         firmware=default_firmware() if host_arch() == "arm64" else "",
+        shares=[share.to_json() for share in shares_of(cc)],
     )
     d.disk_path = d.resolve_store_path("disk.qcow2")
     return d

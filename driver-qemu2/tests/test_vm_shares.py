@@ -1,0 +1,205 @@
+"""Shared folders on real VMs: the tiny ISO booted under software emulation by the ordinary user
+``mk-qemu-test`` in the loopback-only namespace (as test_vm.py), with a 9p share and with a
+virtiofs share.
+
+The machine is made as ``minikube start --mount-string SRC:DST --mount-type KIND`` will make it
+(``share_create.py``: the core's CLI does not take those flags yet); every later command is the
+real ``minikube``.  The guest mount is the core's own ``Share.mount_command()``, run over SSH as
+the core will run it after each boot.  Checked: QEMU (the user's process) has the device with the
+share's tag, a virtiofs share's virtiofsd runs as the user (as root of its own user namespace), a
+host file is read in the guest, a guest-written file appears on the host owned by the user (and,
+through virtiofs, guest uid 1000 as the user's subordinate id), all again after stop and start,
+and delete leaves the folder untouched.  Bad input through the same path: a kind qemu2 does not
+know, no virtiofsd.
+
+The guest needs the 9p and virtiofs modules: a boot image without them still shows the device on
+its virtio bus; the file checks are then reported as skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+import vmhost
+from minikube.machine import Share
+from test_vm import driver_config, files_left, ok
+from vmhost import NETNS, USER, VMHost
+
+pytestmark = pytest.mark.vm
+
+#: The virtio device IDs the guest sees (linux/virtio_ids.h).
+VIRTIO_ID = {"9p": "0x0009", "virtiofs": "0x001a"}
+#: Guest kernel modules that serve each kind.
+MODULES = {"9p": ("9pnet_virtio", "9p"), "virtiofs": ("virtiofs",)}
+GUEST_DIR = "/mnt/share"
+
+
+def create(host: VMHost, home: Path, *specs: str, **env: str) -> subprocess.CompletedProcess[str]:
+    script = vmhost.user_copy(Path(__file__).with_name("share_create.py"))
+    return subprocess.run(host.argv(home, str(host.venv / "bin" / "python"), str(script), str(host.iso), *specs,
+                                    **env),
+                          capture_output=True, text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=600)
+
+
+def guest(host: VMHost, home: Path, command: str, user: str = "root") -> subprocess.CompletedProcess[str]:
+    """``command`` in the guest over the machine's own key and forwarded port (root: the tiny ISO
+    takes the key for root too), run by the test user in the namespace."""
+    machine = home / ".minikube/machines/minikube"
+    port = str(driver_config(home)["SSHPort"])
+    return subprocess.run(host.argv(home, "ssh", "-i", str(machine / "id_rsa"), "-p", port, "-o", "BatchMode=yes",
+                                    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                    "-o", "LogLevel=ERROR", f"{user}@127.0.0.1", command),
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
+def mount(host: VMHost, home: Path, share: Share) -> None:
+    """The core's mount command: as the SSH user with sudo where the image has sudo, else as root
+    (with ``sudo`` a no-op)."""
+    if guest(host, home, "command -v sudo", user="docker").returncode == 0:
+        ok(host.minikube(home, "ssh", "--", share.mount_command()))
+    else:
+        ok(guest(host, home, 'sudo() { "$@"; }; ' + share.mount_command()))
+    assert f" {GUEST_DIR} {share.kind} " in ok(guest(host, home, "cat /proc/mounts")).stdout
+
+
+def can_mount(host: VMHost, home: Path, kind: str) -> bool:
+    """Whether the guest kernel has the file system (loaded, or loadable)."""
+    load = "; ".join(f"modprobe {m} 2>/dev/null" for m in MODULES[kind])
+    return guest(host, home, f"{load}; grep -qw {kind} /proc/filesystems").returncode == 0
+
+
+def cmdline(pid: int) -> list[str]:
+    return [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+
+
+def virtiofsds(uid: int, source: str) -> list[int]:
+    """Live virtiofsd processes of ``uid`` serving ``source``."""
+    found = []
+    for p in Path("/proc").iterdir():
+        try:
+            if not p.name.isdigit() or p.stat().st_uid != uid or " Z " in (p / "stat").read_text():
+                continue
+            argv = cmdline(int(p.name))
+        except OSError:
+            continue
+        if argv and Path(argv[0]).name == "virtiofsd" and any(a.endswith(source) for a in argv):
+            found.append(int(p.name))
+    return found
+
+
+def as_user(host: VMHost, path: Path) -> None:
+    os.chown(path, host.uid, -1)
+
+
+@pytest.mark.parametrize("kind", ["9p", "virtiofs"])
+def test_shared_folder_as_an_ordinary_user(host: VMHost, home: Path, kind: str) -> None:
+    src = home / "share"
+    src.mkdir()
+    (src / "from-host.txt").write_text("made on the host\n")
+    for p in (src, src / "from-host.txt"):
+        as_user(host, p)
+    made = ok(create(host, home, f"{kind}:{src}:{GUEST_DIR}"))
+    (share,) = (Share.from_json(m) for m in json.loads(made.stdout.strip().splitlines()[-1]))
+    assert driver_config(home)["Shares"] == [share.to_json()]
+
+    # QEMU, the user's process, has the device with the share's tag
+    (qemu,) = vmhost.qemu_pids(host.uid)
+    argv = " ".join(cmdline(qemu))
+    daemons = virtiofsds(host.uid, str(src))
+    if kind == "9p":
+        assert f"-virtfs local,path={src},mount_tag={share.tag},security_model=none,id=fs0" in argv
+        assert daemons == []
+    else:
+        assert f"vhost-user-fs-pci,chardev=vfs0,tag={share.tag}" in argv and "share=on" in argv
+        assert daemons, "no virtiofsd of the user serves the share"
+        for pid in daemons:  # root of a user namespace whose root is the user: no privilege on the host
+            uid_map = Path(f"/proc/{pid}/uid_map").read_text().split()
+            assert uid_map[:3] == ["0", str(host.uid), "1"], uid_map
+            assert uid_map[3:5] == ["1", str(vmhost.subid_start())], uid_map
+    devices = ok(guest(host, home, "cat /sys/bus/virtio/devices/*/device")).stdout.split()
+    assert VIRTIO_ID[kind] in devices, devices
+
+    mountable = can_mount(host, home, kind)
+    if mountable:
+        mount(host, home, share)
+        assert ok(guest(host, home, f"cat {GUEST_DIR}/from-host.txt")).stdout == "made on the host\n"
+        ok(guest(host, home, f"echo made in the guest > {GUEST_DIR}/from-guest.txt"))
+        made_by_guest = src / "from-guest.txt"
+        assert made_by_guest.read_text() == "made in the guest\n"
+        assert made_by_guest.stat().st_uid == host.uid  # guest root's file is the user's, never root's
+        if kind == "virtiofs":  # guest user 1000's file: the user's subordinate id 1000
+            ok(guest(host, home, f"touch {GUEST_DIR}/docker.txt && chown 1000:1000 {GUEST_DIR}/docker.txt"))
+            assert (src / "docker.txt").stat().st_uid == vmhost.subid_start() + 1000 - 1
+
+    ok(host.minikube(home, "stop"))
+    assert not vmhost.qemu_pids(host.uid) and not virtiofsds(host.uid, str(src))
+    machine = home / ".minikube/machines/minikube"
+    assert not list(machine.glob("virtiofsd-*.pid")) and not list(machine.glob("virtiofsd-*.sock"))
+    (src / "while-stopped.txt").write_text("made while the machine was stopped\n")
+    as_user(host, src / "while-stopped.txt")
+
+    ok(host.minikube(home, "start"))
+    (qemu,) = vmhost.qemu_pids(host.uid)
+    assert share.tag in " ".join(cmdline(qemu))  # exposed again, with the same tag
+    assert bool(virtiofsds(host.uid, str(src))) == (kind == "virtiofs")
+    if mountable:
+        mount(host, home, share)
+        out = ok(guest(host, home, f"cat {GUEST_DIR}/while-stopped.txt {GUEST_DIR}/from-guest.txt")).stdout
+        assert out == "made while the machine was stopped\nmade in the guest\n"
+        ok(guest(host, home, f"echo after the restart > {GUEST_DIR}/after-restart.txt"))
+        assert (src / "after-restart.txt").read_text() == "after the restart\n"
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+
+    ok(host.minikube(home, "delete"))
+    assert not vmhost.qemu_pids(host.uid) and not virtiofsds(host.uid, str(src))
+    assert files_left(home) == []
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # the folder is the user's, untouched
+    assert src.stat().st_uid == host.uid
+    if not mountable:
+        pytest.skip(f"the boot image has no {kind} file system ({' '.join(MODULES[kind])}): the device was "
+                    "exposed and the machine's lifecycle checked, the guest mount was not")
+
+
+def one_line_error(p: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+    m = re.search(r"^X Exiting due to (\w+): (.*)$", p.stderr, re.M)
+    assert m, p.stderr
+    return m.group(1), m.group(2)
+
+
+def test_a_kind_qemu2_does_not_know(host: VMHost, home: Path) -> None:
+    src = home / "share"
+    src.mkdir()
+    p = create(host, home, f"nfs:{src}:{GUEST_DIR}")
+    assert p.returncode == 14, p.stderr
+    reason, message = one_line_error(p)
+    assert reason == "MK_USAGE" and '"nfs" shared folder' in message
+    assert files_left(home) == [] and not vmhost.qemu_pids(host.uid)
+
+
+def test_virtiofsd_missing(host: VMHost, home: Path) -> None:
+    src = home / "share"
+    src.mkdir()
+    p = create(host, home, f"virtiofs:{src}:{GUEST_DIR}", MINIKUBE_VIRTIOFSD="/nonexistent")
+    assert p.returncode == 36, p.stderr
+    reason, message = one_line_error(p)
+    assert reason == "HOST_UNSUPPORTED" and "/nonexistent" in message
+    assert "--mount-type 9p" in p.stderr
+    assert files_left(home) == [] and not vmhost.qemu_pids(host.uid)
+
+
+def test_the_user_namespace_is_the_users(host: VMHost, home: Path) -> None:
+    """What qemu2 runs QEMU's virtiofsd in, tried as the test user: root inside is the user."""
+    command = " ".join(shlex.quote(a) for a in ("unshare", "--user", "--map-user=0", "--map-group=0",
+                                                "--map-users=auto", "--map-groups=auto", "--setgroups=allow", "--",
+                                                "sh", "-c", "id -u; cat /proc/self/uid_map"))
+    p = subprocess.run(["ip", "netns", "exec", NETNS, "runuser", "-u", USER, "--", "sh", "-c", command],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.split("\n")
+    assert lines[0] == "0" and lines[1].split() == ["0", str(host.uid), "1"], p.stdout
