@@ -1,19 +1,14 @@
 """Shared folders on real VMs: the tiny ISO booted under software emulation by the ordinary user
 ``mk-qemu-test`` in the loopback-only namespace (as test_vm.py), with a 9p share and with a
-virtiofs share.
+virtiofs share, all through the real ``minikube`` (``start --mount-string SRC:DST --mount-type
+KIND``, which mounts the folder in the guest after create and after every start).
 
-The machine is made as ``minikube start --mount-string SRC:DST --mount-type KIND`` will make it
-(``share_create.py``: the core's CLI does not take those flags yet); every later command is the
-real ``minikube``.  The guest mount is the core's own ``Share.mount_command()``, run over SSH as
-the core will run it after each boot.  Checked: QEMU (the user's process) has the device with the
-share's tag, a virtiofs share's virtiofsd runs as the user (as root of its own user namespace), a
-host file is read in the guest, a guest-written file appears on the host owned by the user (and,
-through virtiofs, guest uid 1000 as the user's subordinate id), all again after stop and start,
-and delete leaves the folder untouched.  Bad input through the same path: a kind qemu2 does not
-know, no virtiofsd.
-
-The guest needs the 9p and virtiofs modules: a boot image without them still shows the device on
-its virtio bus; the file checks are then reported as skipped, with the reason.
+Checked: QEMU (the user's process) has the device with the share's tag, a virtiofs share's
+virtiofsd runs as the user (as root of its own user namespace), the folder is mounted in the
+guest, a host file is read there, a guest-written file appears on the host owned by the user
+(and, through virtiofs, guest uid 1000 as the user's subordinate id), all again after stop and
+start, and delete leaves the folder untouched.  Bad input through the same path: a kind nobody
+knows, no virtiofsd.
 """
 
 from __future__ import annotations
@@ -28,22 +23,21 @@ from pathlib import Path
 import pytest
 import vmhost
 from minikube.machine import Share
-from test_vm import driver_config, files_left, ok
+from test_vm import SMALL, driver_config, files_left, ok
 from vmhost import NETNS, USER, VMHost
 
 pytestmark = pytest.mark.vm
 
 #: The virtio device IDs the guest sees (linux/virtio_ids.h).
 VIRTIO_ID = {"9p": "0x0009", "virtiofs": "0x001a"}
-#: Guest kernel modules that serve each kind.
-MODULES = {"9p": ("9pnet_virtio", "9p"), "virtiofs": ("virtiofs",)}
 GUEST_DIR = "/mnt/share"
 
 
-def create(host: VMHost, home: Path, *specs: str, **env: str) -> subprocess.CompletedProcess[str]:
-    script = vmhost.user_copy(Path(__file__).with_name("share_create.py"))
-    return subprocess.run(host.argv(home, str(host.venv / "bin" / "python"), str(script), str(host.iso), *specs,
-                                    **env),
+def create(host: VMHost, home: Path, kind: str, mount: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``minikube start --mount-string MOUNT --mount-type KIND``, as the test user in the namespace."""
+    return subprocess.run(host.argv(home, str(host.venv / "bin" / "minikube"), "start", "--driver", "qemu2",
+                                    "--qemu-virt-type", "tcg", "--iso-url", str(host.iso), *SMALL,
+                                    "--mount-string", mount, "--mount-type", kind, **env),
                           capture_output=True, text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=600)
 
 
@@ -58,20 +52,8 @@ def guest(host: VMHost, home: Path, command: str, user: str = "root") -> subproc
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
 
 
-def mount(host: VMHost, home: Path, share: Share) -> None:
-    """The core's mount command: as the SSH user with sudo where the image has sudo, else as root
-    (with ``sudo`` a no-op)."""
-    if guest(host, home, "command -v sudo", user="docker").returncode == 0:
-        ok(host.minikube(home, "ssh", "--", share.mount_command()))
-    else:
-        ok(guest(host, home, 'sudo() { "$@"; }; ' + share.mount_command()))
+def assert_mounted(host: VMHost, home: Path, share: Share) -> None:
     assert f" {GUEST_DIR} {share.kind} " in ok(guest(host, home, "cat /proc/mounts")).stdout
-
-
-def can_mount(host: VMHost, home: Path, kind: str) -> bool:
-    """Whether the guest kernel has the file system (loaded, or loadable)."""
-    load = "; ".join(f"modprobe {m} 2>/dev/null" for m in MODULES[kind])
-    return guest(host, home, f"{load}; grep -qw {kind} /proc/filesystems").returncode == 0
 
 
 def cmdline(pid: int) -> list[str]:
@@ -104,8 +86,11 @@ def test_shared_folder_as_an_ordinary_user(host: VMHost, home: Path, kind: str) 
     (src / "from-host.txt").write_text("made on the host\n")
     for p in (src, src / "from-host.txt"):
         as_user(host, p)
-    made = ok(create(host, home, f"{kind}:{src}:{GUEST_DIR}"))
-    (share,) = (Share.from_json(m) for m in json.loads(made.stdout.strip().splitlines()[-1]))
+    made = ok(create(host, home, kind, f"{src}:{GUEST_DIR}"))
+    assert f"Creating mount {src}:{GUEST_DIR} ..." in made.stderr
+    profile = json.loads((home / ".minikube/profiles/minikube/config.json").read_text())
+    (share,) = (Share.from_json(m) for m in profile["Mounts"])
+    assert (share.kind, share.host_path, share.guest_path) == (kind, str(src), GUEST_DIR)
     assert driver_config(home)["Shares"] == [share.to_json()]
 
     # QEMU, the user's process, has the device with the share's tag
@@ -125,17 +110,21 @@ def test_shared_folder_as_an_ordinary_user(host: VMHost, home: Path, kind: str) 
     devices = ok(guest(host, home, "cat /sys/bus/virtio/devices/*/device")).stdout.split()
     assert VIRTIO_ID[kind] in devices, devices
 
-    mountable = can_mount(host, home, kind)
-    if mountable:
-        mount(host, home, share)
-        assert ok(guest(host, home, f"cat {GUEST_DIR}/from-host.txt")).stdout == "made on the host\n"
-        ok(guest(host, home, f"echo made in the guest > {GUEST_DIR}/from-guest.txt"))
-        made_by_guest = src / "from-guest.txt"
-        assert made_by_guest.read_text() == "made in the guest\n"
-        assert made_by_guest.stat().st_uid == host.uid  # guest root's file is the user's, never root's
-        if kind == "virtiofs":  # guest user 1000's file: the user's subordinate id 1000
-            ok(guest(host, home, f"touch {GUEST_DIR}/docker.txt && chown 1000:1000 {GUEST_DIR}/docker.txt"))
-            assert (src / "docker.txt").stat().st_uid == vmhost.subid_start() + 1000 - 1
+    assert_mounted(host, home, share)  # by minikube start
+    if kind == "9p":  # QEMU cannot add a 9p device to a running machine: minikube mount says how instead
+        p = host.minikube(home, "mount", f"{src}:/mnt/later")
+        assert p.returncode == 80, p.stderr
+        assert one_line_error(p) == ("GUEST_MOUNT", "The qemu2 driver cannot add a shared folder to a running machine")
+        assert f"--mount-string {src}:/mnt/later" in p.stderr
+    assert ok(guest(host, home, f"cat {GUEST_DIR}/from-host.txt")).stdout == "made on the host\n"
+    ok(guest(host, home, f"echo made in the guest > {GUEST_DIR}/from-guest.txt"))
+    made_by_guest = src / "from-guest.txt"
+    assert made_by_guest.read_text() == "made in the guest\n"
+    assert made_by_guest.stat().st_uid == host.uid  # guest root's file is the user's, never root's
+    if kind == "virtiofs":  # guest user 1000's file: the user's subordinate id 1000
+        ok(guest(host, home, f"touch {GUEST_DIR}/docker.txt && chown 1000:1000 {GUEST_DIR}/docker.txt"))
+        first = vmhost.subid_start()
+        assert first is not None and (src / "docker.txt").stat().st_uid == first + 1000 - 1
 
     ok(host.minikube(home, "stop"))
     assert not vmhost.qemu_pids(host.uid) and not virtiofsds(host.uid, str(src))
@@ -148,12 +137,11 @@ def test_shared_folder_as_an_ordinary_user(host: VMHost, home: Path, kind: str) 
     (qemu,) = vmhost.qemu_pids(host.uid)
     assert share.tag in " ".join(cmdline(qemu))  # exposed again, with the same tag
     assert bool(virtiofsds(host.uid, str(src))) == (kind == "virtiofs")
-    if mountable:
-        mount(host, home, share)
-        out = ok(guest(host, home, f"cat {GUEST_DIR}/while-stopped.txt {GUEST_DIR}/from-guest.txt")).stdout
-        assert out == "made while the machine was stopped\nmade in the guest\n"
-        ok(guest(host, home, f"echo after the restart > {GUEST_DIR}/after-restart.txt"))
-        assert (src / "after-restart.txt").read_text() == "after the restart\n"
+    assert_mounted(host, home, share)  # again: a reboot forgets mounts
+    out = ok(guest(host, home, f"cat {GUEST_DIR}/while-stopped.txt {GUEST_DIR}/from-guest.txt")).stdout
+    assert out == "made while the machine was stopped\nmade in the guest\n"
+    ok(guest(host, home, f"echo after the restart > {GUEST_DIR}/after-restart.txt"))
+    assert (src / "after-restart.txt").read_text() == "after the restart\n"
     before = {p.name: p.read_bytes() for p in src.iterdir()}
 
     ok(host.minikube(home, "delete"))
@@ -161,9 +149,6 @@ def test_shared_folder_as_an_ordinary_user(host: VMHost, home: Path, kind: str) 
     assert files_left(home) == []
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # the folder is the user's, untouched
     assert src.stat().st_uid == host.uid
-    if not mountable:
-        pytest.skip(f"the boot image has no {kind} file system ({' '.join(MODULES[kind])}): the device was "
-                    "exposed and the machine's lifecycle checked, the guest mount was not")
 
 
 def one_line_error(p: subprocess.CompletedProcess[str]) -> tuple[str, str]:
@@ -175,17 +160,17 @@ def one_line_error(p: subprocess.CompletedProcess[str]) -> tuple[str, str]:
 def test_a_kind_qemu2_does_not_know(host: VMHost, home: Path) -> None:
     src = home / "share"
     src.mkdir()
-    p = create(host, home, f"nfs:{src}:{GUEST_DIR}")
+    p = create(host, home, "nfs", f"{src}:{GUEST_DIR}")
     assert p.returncode == 14, p.stderr
     reason, message = one_line_error(p)
-    assert reason == "MK_USAGE" and '"nfs" shared folder' in message
+    assert reason == "MK_USAGE" and 'unknown mount type "nfs"' in message
     assert files_left(home) == [] and not vmhost.qemu_pids(host.uid)
 
 
 def test_virtiofsd_missing(host: VMHost, home: Path) -> None:
     src = home / "share"
     src.mkdir()
-    p = create(host, home, f"virtiofs:{src}:{GUEST_DIR}", MINIKUBE_VIRTIOFSD="/nonexistent")
+    p = create(host, home, "virtiofs", f"{src}:{GUEST_DIR}", MINIKUBE_VIRTIOFSD="/nonexistent")
     assert p.returncode == 36, p.stderr
     reason, message = one_line_error(p)
     assert reason == "HOST_UNSUPPORTED" and "/nonexistent" in message

@@ -153,17 +153,6 @@ def conformance_tests() -> Path:
     return dst
 
 
-def user_copy(source: Path) -> Path:
-    """A test helper where the user can read it (its own folder, without this folder's conftest.py)."""
-    d = BASE / "helpers"
-    d.mkdir(exist_ok=True)
-    d.chmod(0o755)
-    dst = d / source.name
-    shutil.copyfile(source, dst)
-    dst.chmod(0o644)
-    return dst
-
-
 def _ensure_iso() -> Path:
     given = os.environ.get(ISO_ENV, "")
     iso = Path(given) if given else Path(_run("bash", str(ISO_RECIPE)).stdout.strip().splitlines()[-1])

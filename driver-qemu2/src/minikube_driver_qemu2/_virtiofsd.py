@@ -100,29 +100,11 @@ def identify(path: str) -> Virtiofsd:
 
 
 def find() -> Virtiofsd:
-    """The host's virtiofsd (``MINIKUBE_VIRTIOFSD`` names one), or HOST_UNSUPPORTED.
-
-    The core's ``find_virtiofsd`` accepts one whose ``--version`` succeeds; QEMU's C virtiofsd
-    fails even that when not run by root (setgroups EPERM before it reads its arguments), so for
-    an ordinary user such a one is taken too: it runs in a user namespace (checked by
-    :func:`check_host`)."""
+    """The host's virtiofsd (the core's ``find_virtiofsd``: ``MINIKUBE_VIRTIOFSD``, PATH, the
+    packages' places), or HOST_UNSUPPORTED; which kind it is, from its ``--version``."""
     from minikube.machine import find_virtiofsd
 
-    try:
-        return identify(find_virtiofsd())
-    except MinikubeError:
-        for path in _candidates():
-            if os.access(path, os.X_OK) and (v := identify(path)) and not v.rust and not v.version:
-                return v
-        raise
-
-
-def _candidates() -> list[str]:
-    """Where the core's ``find_virtiofsd`` looks, in its order."""
-    from minikube.machine._share import VIRTIOFSD_PLACES
-
-    wanted = os.environ.get("MINIKUBE_VIRTIOFSD", "")
-    return [wanted] if wanted else [p for p in (shutil.which("virtiofsd"), *VIRTIOFSD_PLACES) if p]
+    return identify(find_virtiofsd())
 
 
 def check_host() -> Virtiofsd:

@@ -150,8 +150,8 @@ VIRTIOFSD_PLACES = ("/usr/libexec/virtiofsd", "/usr/lib/qemu/virtiofsd", "/usr/l
 
 
 def find_virtiofsd() -> str:
-    """The host's virtiofsd (``MINIKUBE_VIRTIOFSD`` names one), checked to run; if there is none
-    that runs: HOST_UNSUPPORTED with the install fix."""
+    """The host's virtiofsd (``MINIKUBE_VIRTIOFSD`` names one), checked to run (QEMU's C one run by
+    an ordinary user is taken too: see below); if there is none: HOST_UNSUPPORTED with the fix."""
     wanted = os.environ.get("MINIKUBE_VIRTIOFSD", "")
     candidates = [wanted] if wanted else [p for p in (shutil.which("virtiofsd"), *VIRTIOFSD_PLACES) if p]
     tried = []
@@ -164,7 +164,10 @@ def find_virtiofsd() -> str:
         except (OSError, subprocess.TimeoutExpired) as e:
             tried.append(f"{path}: {e}")
             continue
-        if proc.returncode == 0:
+        # QEMU's C virtiofsd drops supplementary groups before it reads its arguments, so run by an
+        # ordinary user even --version fails with setgroups EPERM: it is there, and runs as root or
+        # as root of a user namespace (which the driver that runs it checks).
+        if proc.returncode == 0 or "setgroups" in proc.stderr + proc.stdout:
             return path
         tried.append(f"{path}: exit {proc.returncode}")
     raise MinikubeError(f"virtiofsd is needed for virtiofs shared folders but none runs here ({'; '.join(tried)})",
