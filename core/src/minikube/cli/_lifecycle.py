@@ -102,7 +102,7 @@ def _delete_one(name: str) -> None:
         _ui.info(f'* "{name}" profile does not exist, trying anyways.')
         return
     _ui.info(f'* Deleting "{name}" ...')
-    from ._mount import kill_mount_processes
+    from ._mount_pids import kill_mount_processes
 
     if kill_mount_processes(name):  # each unmounts and lets go of its share first, as minikube's delete does
         time.sleep(1.0)

@@ -8,18 +8,16 @@ asks the driver to add the device to the running machine for as long as the comm
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import localpath
 from .._errors import MinikubeError, UsageError
 from ..machine import Share, parse_mount_string
 from ..registry import MOUNT_KINDS, Registry, require
 from . import _ui
+from ._mount_pids import add_pid, remove_pid
 
 if TYPE_CHECKING:
     from ..machine import Machines, MachineSession
@@ -28,8 +26,6 @@ log = logging.getLogger("minikube.cli")
 
 #: Seconds a booted guest gets to answer SSH before its mounts are given up on.
 SSH_WAIT_S = 90.0
-#: The file with the PIDs of a profile's ``minikube mount`` processes (minikube's name).
-PID_FILE = ".mount-process"
 
 
 @dataclass
@@ -119,6 +115,8 @@ def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool)
     from ._settings import profile_name
 
     if kill:
+        from ._mount_pids import kill_mount_processes
+
         killed = kill_mount_processes(profile_name(profile))
         _ui.info(f"* Killed {killed} mount process(es)." if killed else "* No mount processes to kill.")
         return
@@ -139,8 +137,7 @@ def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool)
                                 reason_id="GUEST_MOUNT",
                                 fix=f"Make the machine with it: minikube delete -p {name} && minikube start -p {name} "
                                     f"--driver {dname} --mount-string {share.spec}") from None
-    pid_file = localpath.profile_dir(name) / PID_FILE
-    _add_pid(pid_file)
+    add_pid(name)
     stop = _StopSignals()
     try:
         with machines.session(name, lock=False) as s:
@@ -152,7 +149,7 @@ def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool)
         stop.restore()
         _ui.info(f"* Unmounting {share.guest_path} ...")
         _take_down(machines, name, share)
-        _remove_pid(pid_file)
+        remove_pid(name)
     raise MinikubeError(f"{spec}: unmounted ({stop.why})", reason_id="MK_INTERRUPTED")
 
 
@@ -194,42 +191,3 @@ class _StopSignals:
     def restore(self) -> None:
         for s, old in self.old.items():
             signal.signal(s, old)
-
-
-def _pids(pid_file: Path) -> list[int]:
-    try:
-        return [int(w) for w in pid_file.read_text().split() if w.isdigit()]
-    except OSError:
-        return []
-
-
-def _add_pid(pid_file: Path) -> None:
-    from .._files import write_atomic
-
-    write_atomic(pid_file, " ".join(str(p) for p in [*_pids(pid_file), os.getpid()]) + "\n")
-
-
-def _remove_pid(pid_file: Path) -> None:
-    from .._files import write_atomic
-
-    rest = [p for p in _pids(pid_file) if p != os.getpid()]
-    if rest:
-        write_atomic(pid_file, " ".join(map(str, rest)) + "\n")
-    else:
-        pid_file.unlink(missing_ok=True)
-
-
-def kill_mount_processes(name: str) -> int:
-    """SIGTERM to the profile's ``minikube mount`` processes (each unmounts and exits); how many."""
-    pid_file = localpath.profile_dir(name) / PID_FILE
-    killed = 0
-    for pid in _pids(pid_file):
-        try:
-            os.kill(pid, signal.SIGTERM)
-            killed += 1
-        except ProcessLookupError:
-            continue
-        except PermissionError as e:
-            raise MinikubeError(f"cannot stop mount process {pid}: {e}", reason_id="HOST_KILL_MOUNT_PROC") from None
-    pid_file.unlink(missing_ok=True)
-    return killed

@@ -17,12 +17,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .._errors import MinikubeError, UsageError
 
-if TYPE_CHECKING:
-    from ..config import ClusterConfig
+
+class _WithMounts(Protocol):
+    """What :func:`shares_of` reads: a ``ClusterConfig`` (not imported: the config imports this)."""
+
+    mounts: list[Any]
 
 #: minikube's defaults for a 9p mount (``--mount-9p-version``, ``--mount-msize``, ``--mount-uid/gid``).
 DEFAULT_9P_VERSION = "9p2000.L"
@@ -95,7 +98,7 @@ def _guest_option(option: str) -> str:
     return shlex.quote(option)
 
 
-def shares_of(cluster: ClusterConfig) -> tuple[Share, ...]:
+def shares_of(cluster: _WithMounts) -> tuple[Share, ...]:
     """The shares a cluster asked for, for a driver's ``configure(cc)``."""
     return tuple(Share.from_json(m) for m in cluster.mounts)
 
