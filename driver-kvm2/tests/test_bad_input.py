@@ -124,3 +124,21 @@ def test_kill_9_mid_create_then_delete(minikube: Minikube, tiny_iso: Path, lefto
     assert proc.returncode == -signal.SIGKILL
     assert f"mk-{name}" in virsh("net-list", "--all", "--name").stdout.split()
     delete_leaves_nothing(minikube, name)
+
+
+@pytest.mark.parametrize(("extra", "env", "reason", "code", "says"), [
+    (["--mount-type", "9p"], {}, "MK_USAGE", 14, "The kvm2 driver does not support 9p shared folders"),
+    ([], {"MINIKUBE_VIRTIOFSD": "/nonexistent/virtiofsd"}, "HOST_UNSUPPORTED", 36, "/nonexistent/virtiofsd: not found"),
+])
+def test_bad_shared_folders_are_refused_before_anything_is_made(minikube: Minikube, tiny_iso: Path,
+                                                                leftovers: Leftovers, tmp_path: Path,
+                                                                extra: list[str], env: dict[str, str], reason: str,
+                                                                code: int, says: str) -> None:
+    name = leftovers.profile()
+    src = tmp_path / "src"
+    src.mkdir()
+    err = assert_error(start(minikube, name, tiny_iso, "--mount-string", f"{src}:/data", *extra, env=env), reason,
+                       code)
+    assert says in err, err
+    assert_nothing_left(minikube, name)
+    assert list(src.iterdir()) == []

@@ -132,7 +132,8 @@ def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool)
         s.ip()  # a stopped machine: GUEST_NOT_RUNNING
         try:
             s.driver.attach_share(share)
-        except NotImplementedError:
+        except NotImplementedError as e:
+            log.info("%s", e)  # the driver's own words (-v 1)
             raise MinikubeError(f"The {dname} driver cannot add a shared folder to a running machine",
                                 reason_id="GUEST_MOUNT",
                                 fix=f"Make the machine with it: minikube delete -p {name} && minikube start -p {name} "
