@@ -186,7 +186,7 @@ def test_baked_package_installs_passes_its_tests_and_runs_minikube(
     assert tests.returncode == 0, tests.stdout + tests.stderr
     summary = tests.stdout.strip().splitlines()[-1]
     # 9 conformance tests (the plugin-binary one skipped for builtin drivers) + the skeleton's own
-    want = "16 passed in " if kind == "external" else "14 passed, 1 skipped in "
+    want = "17 passed in " if kind == "external" else "15 passed, 1 skipped in "
     assert summary.startswith(want), tests.stdout
 
     home = tmp_path / "home"

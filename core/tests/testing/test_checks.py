@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from kit_sites import Site
-from minikube import MachineNotFoundError
+from minikube import ClusterConfig, MachineNotFoundError
 from minikube.machine import HostStore, IntFlag, State, StringFlag
 from minikube.registry import DriverDef, Priority
 from minikube.registry import State as Health
@@ -31,6 +31,7 @@ from minikube.testing import (
     check_health,
     check_lifecycle,
     check_missing_machine,
+    check_shares,
     check_store_lifecycle,
     fake_config,
 )
@@ -219,7 +220,41 @@ def _raise() -> Health:
     raise OSError("virsh crashed")
 
 
+@dataclass
+class SharingDriver(FakeDriver):
+    """A fake that declares shared folders and keeps them, as a driver that exposes them must."""
+
+    shares: list[dict[str, object]] = dataclasses.field(default_factory=list, metadata={"json": "Shares"})
+
+
+def sharing_def(keep: bool) -> DriverDef:
+    from minikube.machine import shares_of
+    from minikube.registry import Capabilities
+
+    def config(cfg: ClusterConfig) -> SharingDriver:
+        return SharingDriver(machine_name=cfg.name, store_path=cfg.store_path,
+                             shares=[s.to_json() for s in shares_of(cfg)] if keep else [])
+
+    return dataclasses.replace(FAKE_DEF, init=SharingDriver, config=config,
+                               capabilities=Capabilities(mounts=("virtiofs", "9p"), parallel=True))
+
+
+def shares_case(keep: bool) -> Callable[[Path], None]:
+    d = sharing_def(keep)
+
+    def run(home: Path) -> None:
+        check_shares(d, SharingDriver, default_cluster(d.name, home, "m1"), HostStore(home))
+    return run
+
+
+def test_a_driver_that_keeps_its_shares_passes(tmp_path: Path) -> None:
+    d = sharing_def(keep=True)
+    raw = check_shares(d, SharingDriver, default_cluster(d.name, tmp_path, "m1"), HostStore(tmp_path))
+    assert b"mk-conformance-virtiofs" in raw and b"mk-conformance-9p" in raw
+
+
 CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "driver drops the shares": ("shares-kept", shares_case(keep=False)),
     "bad priority": ("def-valid", def_case(priority=Priority.UNKNOWN)),
     "bad name": ("def-valid", def_case(name="Fake_Driver")),
     "alias repeats name": ("def-valid", def_case(aliases=("fake",))),

@@ -97,7 +97,7 @@ def test_fake_passes_as_a_driver_author_runs_it(site: Site, tmp_path: Path) -> N
             driver = "fake"
         """)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("8 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("9 passed, 1 skipped"), p.stdout
     assert '"fake" is builtin (its DriverDef has init): no plugin binary' in p.stdout
 
 
@@ -105,7 +105,7 @@ def test_ready_made_suite_with_the_driver_named_on_the_command_line(site: Site, 
     site.add_driver("fake", FAKE_SOURCE)
     p = run_pytest(site, tmp_path / "t", "-v", "--pyargs", "minikube.testing.suite", "--minikube-driver", "fake")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("8 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("9 passed, 1 skipped"), p.stdout
     assert "driver under test: fake" in p.stdout
 
 
@@ -119,7 +119,7 @@ def test_driver_named_in_the_ini(site: Site, tmp_path: Path) -> None:
         class TestConformance(DriverConformance):
             pass
         """)
-    assert p.returncode == 0 and outcome(p).startswith("8 passed, 1 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("9 passed, 1 skipped"), p.stdout + p.stderr
 
 
 def test_no_driver_named_is_a_clear_failure(site: Site, tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_broken_driver_reports_the_contract_and_its_docs(site: Site, tmp_path: P
             timeout = 1
         """)
     assert p.returncode == 1, p.stdout + p.stderr
-    assert outcome(p).startswith("2 failed, 6 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("2 failed, 7 passed, 1 skipped"), p.stdout
     assert f"contract: create -> Running (docs: {DOCS}#contract-create-running)" in p.stdout
     assert f"contract: the minikube lifecycle through the host store (docs: {DOCS}#contract-store-lifecycle)" in p.stdout
     summary = p.stdout.split("broken driver contracts")[1]
@@ -170,10 +170,10 @@ def test_lifecycle_skipped_where_unsupported_unless_the_backend_runs_anywhere(si
             backend_runs_anywhere = {}
         """
     p = run_pytest(site, tmp_path / "a", test=test.format(False))
-    assert p.returncode == 0 and outcome(p).startswith("5 passed, 4 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("6 passed, 4 skipped"), p.stdout + p.stderr
     assert f'the "elsewhere" driver supports {other}, not ' in p.stdout
     p = run_pytest(site, tmp_path / "b", test=test.format(True))
-    assert p.returncode == 0 and outcome(p).startswith("8 passed, 1 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("9 passed, 1 skipped"), p.stdout + p.stderr
 
 
 def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_p
             driver = "plugfake"
         """)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("9 passed"), p.stdout
+    assert outcome(p).startswith("10 passed"), p.stdout
 
 
 def test_fake_driver_not_found_error_survives_the_plugin_protocol(site: Site, tmp_path: Path) -> None:
@@ -230,4 +230,4 @@ def test_the_kit_in_a_venv_with_a_pip_installed_driver(wheelhouse: Wheelhouse, t
                  "--minikube-driver", "fake", "--rootdir", str(tmp_path / "work"),
                  env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout.strip().splitlines()[-1].startswith("8 passed, 1 skipped"), p.stdout
+    assert p.stdout.strip().splitlines()[-1].startswith("9 passed, 1 skipped"), p.stdout

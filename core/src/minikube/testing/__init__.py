@@ -24,7 +24,7 @@ from .._lazy import lazy_package as _lazy_package
 
 _API = {
     "._api": "public_names",
-    "._check_config": "check_config check_flags",
+    "._check_config": "check_config check_flags check_shares",
     "._check_def": "check_def check_discovery check_health",
     "._check_lifecycle": "check_lifecycle check_missing_machine check_store_lifecycle",
     "._check_plugin": "check_plugin_binary",
@@ -39,7 +39,7 @@ _API = {
 
 if TYPE_CHECKING:
     from ._api import public_names
-    from ._check_config import check_config, check_flags
+    from ._check_config import check_config, check_flags, check_shares
     from ._check_def import check_def, check_discovery, check_health
     from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
     from ._check_plugin import check_plugin_binary

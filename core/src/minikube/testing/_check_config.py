@@ -11,6 +11,8 @@ import json
 import re
 import stat
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from ..config import ClusterConfig
@@ -29,14 +31,15 @@ from ..machine._store import default_host_options
 from ..registry import DriverDef
 from ._check_base import DriverFactory, _contract, _fail
 from ._check_def import DRIVER_NAME_RE
-from ._contracts import CONFIG_ROUND_TRIP, CREATE_FLAGS
+from ._contracts import CONFIG_ROUND_TRIP, CREATE_FLAGS, SHARES_KEPT
 
 FLAG_NAME_RE = DRIVER_NAME_RE
 ENV_VAR_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 #: ``minikube start``'s own options and libmachine's swarm flags: a driver flag may not reuse them.
 RESERVED_FLAGS = frozenset({
     "driver", "d", "profile", "p", "cpus", "memory", "disk-size", "iso-url", "force", "explain",
-    "help", "h", "v", "alsologtostderr", "version", "output", "o",
+    "help", "h", "v", "alsologtostderr", "version", "output", "o", "mount", "mount-string", "mount-type",
+    "mount-9p-version", "mount-uid", "mount-gid", "mount-msize", "mount-options", "mount-ip", "mount-port",
     "swarm-master", "swarm-host", "swarm-discovery",
 })
 
@@ -189,3 +192,28 @@ def check_config(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig
     store.remove(cluster.name)
     return configured
 
+
+
+# --- shared folders ----------------------------------------------------------------------------
+
+def check_shares(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig, store: HostStore,
+                 options: dict[str, Any] | None = None) -> bytes:
+    """A driver that declares ``mounts`` keeps each share of a new machine (one per declared kind)
+    in its saved config: every later command, each start included, restores the driver from it,
+    so a share the config creator dropped could never be exposed again.  The config must also
+    round-trip (:func:`check_config`).  Returns the configured raw config."""
+    __tracebackhide__ = True
+    from ..machine import Share
+
+    shares = []
+    for kind in d.capabilities.mounts:
+        src = Path(cluster.store_path) / f"conformance-share-{kind}"
+        src.mkdir(parents=True, exist_ok=True)
+        shares.append(Share(kind, str(src), f"/mnt/{kind}", f"mk-conformance-{kind}"))
+    raw = check_config(d, new_driver, replace(cluster, mounts=[s.to_json() for s in shares]), store, options)
+    lost = [f"{s.kind} ({s.tag})" for s in shares if s.tag not in raw.decode(errors="replace")]
+    if lost:
+        raise _fail(SHARES_KEPT, f"the config creator, given shared folders (ClusterConfig.mounts), kept none of "
+                                 f"{', '.join(lost)} in the driver's config: read them with "
+                                 "minikube.machine.shares_of(cluster) and keep them")
+    return raw

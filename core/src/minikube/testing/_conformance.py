@@ -22,7 +22,7 @@ import pytest
 
 from ..config import ClusterConfig
 from ..registry import current_platform
-from ._check_config import check_flags
+from ._check_config import check_flags, check_shares
 from ._check_def import check_def, check_discovery, check_health
 from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
 from ._check_plugin import check_plugin_binary
@@ -121,6 +121,12 @@ class DriverConformance:
 
     def test_config_round_trip(self, driver_under_test: DriverUnderTest) -> None:
         driver_under_test.configured(driver_under_test.machine_name())
+
+    def test_shares_kept(self, driver_under_test: DriverUnderTest) -> None:
+        """One share per declared kind (none declared: the config round trip of a cluster without)."""
+        d = driver_under_test.definition
+        check_shares(d, driver_under_test.new_driver, driver_under_test.cluster(driver_under_test.machine_name()),
+                     driver_under_test.store, driver_under_test.options)
 
     # --- the machine ------------------------------------------------------------------------------
 

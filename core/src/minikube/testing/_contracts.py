@@ -45,11 +45,12 @@ REMOVE_GONE = Contract("remove-gone", "remove -> gone")
 MISSING_MACHINE = Contract("missing-machine", "operations on a missing machine fail with GUEST_NOT_FOUND")
 STORE_LIFECYCLE = Contract("store-lifecycle", "the minikube lifecycle through the host store")
 PLUGIN_BINARY = Contract("plugin-binary", "an external driver's plugin binary speaks libmachine's protocol")
+SHARES_KEPT = Contract("shares-kept", "a driver that declares mounts keeps a new machine's shared folders")
 
 CONTRACTS: tuple[Contract, ...] = (
     DEF_VALID, ENTRY_POINT, METADATA, HEALTH, CREATE_FLAGS, CONFIG_ROUND_TRIP, CREATE_RUNNING,
     RUNNING_ADDRESS, STATE_PERSISTS, STOP_STOPPED, START_RUNNING, RESTART_RUNNING, KILL_STOPPED,
-    REMOVE_GONE, MISSING_MACHINE, STORE_LIFECYCLE, PLUGIN_BINARY,
+    REMOVE_GONE, MISSING_MACHINE, STORE_LIFECYCLE, PLUGIN_BINARY, SHARES_KEPT,
 )
 
 
