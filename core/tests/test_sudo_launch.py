@@ -194,7 +194,7 @@ def test_ctrl_c_while_the_root_plugin_works_leaves_no_root_process(user_side: Us
     assert len(minikube) == 1, minikube  # runuser's child: minikube itself
     os.kill(int(minikube[0]), signal.SIGINT)  # what a terminal's Ctrl-C sends it
     out, err = p.communicate(timeout=60)
-    assert_one_line_error(subprocess.CompletedProcess(p.args, p.returncode, out, err), "MK_INTERRUPTED", 2)
+    assert_one_line_error(subprocess.CompletedProcess(p.args, p.returncode, out, err), "MK_INTERRUPTED", 11)
     assert_none_left(user_side.plugin)
     assert user_side.minikube(home, "delete").returncode == 0
     assert_none_left(user_side.plugin)
