@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Leftovers, Minikube, virsh
 from minikube_driver_kvm2._host import Identity, choose_virt_type
+from minikube_driver_kvm2._xml import read_domain
 
 pytestmark = pytest.mark.libvirt
 
@@ -44,6 +45,19 @@ def ssh_until(minikube: Minikube, name: str, *command: str, want: str, timeout: 
         last = p.stdout + p.stderr
         time.sleep(1)
     raise AssertionError(f"minikube ssh never gave {want!r}: {last}")
+
+
+def virtiofsd_serving(host_dir: Path) -> list[int]:
+    """Pids of the virtiofsd processes libvirt runs for ``host_dir``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0") if proc.name.isdigit() else []
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"virtiofsd") and f"source={host_dir}".encode() in b" ".join(argv):
+            pids.append(int(proc.name))
+    return pids
 
 
 def assert_nothing_left(minikube: Minikube, name: str) -> None:
@@ -183,15 +197,22 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
                           str(tiny_iso), *SMALL, "--mount-string", f"{src}:/data", timeout=400)
     assert p.returncode == 0, p.stderr
     assert f"Creating mount {src}:/data ..." in p.stderr
-    assert json.loads((minikube.home / "profiles" / name / "config.json").read_text())["MountType"] == "virtiofs"
+    profile = json.loads((minikube.home / "profiles" / name / "config.json").read_text())
+    assert profile["MountType"] == "virtiofs" and profile["MountString"] == f"{src}:/data"
+    (tag,) = (m["Tag"] for m in profile["Mounts"])
+    facts = read_domain(virsh("dumpxml", name).stdout)
+    assert facts.shared_memory and facts.filesystems == {tag: str(src)}  # a virtio-fs device, shared memory
+    assert virtiofsd_serving(src), "libvirt runs no virtiofsd for the share"
     assert ssh_until(minikube, name, "cat", "/data/host.txt", want="from the host") == "from the host\n"
     p = minikube.in_netns("ssh", "-p", name, "--", "echo from the guest | sudo tee /data/guest.txt")
     assert p.returncode == 0, p.stderr
     assert (src / "guest.txt").read_text() == "from the guest\n"
 
     assert minikube("stop", "-p", name).returncode == 0
+    assert not virtiofsd_serving(src)  # it goes with the domain...
     p = minikube.in_netns("start", "-p", name, timeout=400)
     assert p.returncode == 0 and f"Creating mount {src}:/data" in p.stderr, p.stderr
+    assert virtiofsd_serving(src)  # ...and comes back with it
     assert ssh_until(minikube, name, "cat", "/data/guest.txt", want="from the guest") == "from the guest\n"
 
     hot = tmp_path / "hot"
@@ -209,6 +230,9 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
                 break
         assert f"Successfully mounted {hot} to /hot" in "".join(said), "".join(said)
         assert ssh_until(minikube, name, "cat", "/hot/live.txt", want="shared") == "shared while it runs\n"
+        live = read_domain(virsh("dumpxml", name).stdout).filesystems
+        assert len(live) == 2 and str(hot) in live.values() and virtiofsd_serving(hot)
+        assert read_domain(virsh("dumpxml", "--inactive", name).stdout).filesystems == {tag: str(src)}  # live only
         assert str(mount.pid) in (minikube.home / "profiles" / name / ".mount-process").read_text()
         mount.send_signal(signal.SIGINT)
         rest = mount.communicate(timeout=120)[1]
@@ -218,8 +242,11 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
     p = minikube.in_netns("ssh", "-p", name, "--", "mountpoint -q /hot || echo gone")
     assert "gone" in p.stdout, p.stdout + p.stderr
     assert not (minikube.home / "profiles" / name / ".mount-process").exists()
+    assert read_domain(virsh("dumpxml", name).stdout).filesystems == {tag: str(src)}  # the device went away
+    assert not virtiofsd_serving(hot)
 
     assert minikube("delete", "-p", name).returncode == 0
     assert_nothing_left(minikube, name)
     assert sorted(f.name for f in src.iterdir()) == ["guest.txt", "host.txt"]
+    assert not virtiofsd_serving(src)
     assert (hot / "live.txt").read_text() == "shared while it runs\n"

@@ -1,7 +1,7 @@
 """Shared folders: the checks before a machine is made, and hot attach/detach against a stand-in domain.
 
-The stand-in is needed because libvirt's test driver cannot attach devices; the real thing is in
-test_share_vm.py.
+The stand-in is needed because libvirt's test driver cannot attach devices; the real thing is
+test_integration.py's shared-folder test (start --mount-string, minikube mount).
 """
 
 from __future__ import annotations
