@@ -4,9 +4,11 @@ started with QEMU and stopped with it (a guestless QEMU, as in test_driver.py)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -149,11 +151,17 @@ def test_a_virtiofsd_left_by_a_killed_minikube_is_replaced(driver: QEMUDriver) -
         driver.start()
     pid = virtiofsd_pid(driver)
     assert pid is not None
-    (driver.machine_dir() / "qemu.pid").unlink()  # QEMU gone, its virtiofsd still there
-    with pytest.raises(DriverError):
-        driver.start()
-    assert not _virtiofsd.owns(pid, driver.share_list()[1].host_path)
-    assert virtiofsd_pid(driver) not in (None, pid)
+    pidfile = driver.machine_dir() / "qemu.pid"
+    orphan = int(pidfile.read_text())
+    pidfile.unlink()  # QEMU gone for minikube, its virtiofsd still there
+    try:
+        with pytest.raises(DriverError):
+            driver.start()
+        assert not _virtiofsd.owns(pid, driver.share_list()[1].host_path)
+        assert virtiofsd_pid(driver) not in (None, pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(orphan, signal.SIGKILL)  # the QEMU no pidfile names any more: the fixture cannot
 
 
 def test_port_retry_restarts_the_virtiofsd(driver: QEMUDriver, monkeypatch: pytest.MonkeyPatch) -> None:
