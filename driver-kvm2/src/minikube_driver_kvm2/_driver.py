@@ -273,7 +273,7 @@ class KVMDriver(BaseDriver):
         from ._xml import read_domain
 
         self.check_options()
-        check_shares(self.configured_shares())
+        check_shares(self.configured_shares(), self.machine_name)
         src = self.iso_source()
         check_boot_image(src)
         self.check_disk_size(src.stat().st_size)
@@ -310,7 +310,7 @@ class KVMDriver(BaseDriver):
         from ._xml import DomainSpec, domain_xml, read_domain
 
         shares = self.configured_shares()
-        virtiofsd = check_shares(shares)
+        virtiofsd = check_shares(shares, self.machine_name)
         conn = self._connect()
         mdir = self.machine_dir()
         mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -370,14 +370,15 @@ class KVMDriver(BaseDriver):
         return machine_state(dom.state()[0])
 
     def start(self) -> None:
+        from minikube.machine import require_host_dirs
+
         from ._network import activate, lease_expiry, lookup_network, named_network, wait_for_ip
-        from ._shares import check_host_dirs
 
         lv = libvirt_module()
         conn = self._connect()
         dom = self._domain(conn)
         if not dom.isActive():
-            check_host_dirs(self.configured_shares())  # before a network is touched
+            require_host_dirs(self.configured_shares(), self.machine_name)  # before a network is touched
         activate(named_network(conn, self.network, self.uri))
         private = lookup_network(conn, self.private_network)
         if private is None:

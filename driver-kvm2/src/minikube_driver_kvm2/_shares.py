@@ -14,13 +14,12 @@ needs, before anything is made.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterable
 from typing import Any
 
-from minikube import DriverError, MinikubeError, UsageError
-from minikube.machine import Share, find_virtiofsd
+from minikube import DriverError, UsageError
+from minikube.machine import Share, find_virtiofsd, require_host_dirs
 
 from ._xml import VirtiofsDevice, device_element, filesystem_xml, read_domain
 
@@ -33,7 +32,7 @@ DETACH_TIMEOUT = 30.0
 POLL = 0.25
 
 
-def check_shares(shares: Iterable[Share]) -> str:
+def check_shares(shares: Iterable[Share], machine: str) -> str:
     """Every share is one kvm2 can expose, and its host directory exists; returns the virtiofsd
     libvirt will run ("" without shares).  Called before anything is made: a missing virtiofsd is
     the core's one-line HOST_UNSUPPORTED with the install fix."""
@@ -42,17 +41,8 @@ def check_shares(shares: Iterable[Share]) -> str:
         if s.kind not in KINDS:
             raise UsageError(f'the kvm2 driver cannot share {s.spec} as "{s.kind}": it shares folders with '
                              f'{" or ".join(KINDS)} only', fix="Use --mount-type virtiofs")
-    check_host_dirs(shares)
+    require_host_dirs(shares, machine)
     return find_virtiofsd() if shares else ""
-
-
-def check_host_dirs(shares: Iterable[Share]) -> None:
-    """Each share's host directory exists (virtiofsd would otherwise die at boot, and libvirt
-    would only say that it did)."""
-    for s in shares:
-        if not os.path.isdir(s.host_path):
-            raise MinikubeError(f"Cannot find directory {s.host_path} for mount", reason_id="HOST_PATH_MISSING",
-                                fix=f"Create the directory, or delete and re-create the machine without {s.spec}")
 
 
 def devices(shares: Iterable[Share], virtiofsd: str) -> list[VirtiofsDevice]:
@@ -66,7 +56,7 @@ def attach(dom: Any, share: Share, machine: str) -> None:
     stop/start of the machine does not bring it back (``--mount-string`` at creation is the
     persistent kind).  Attaching the same share twice is a no-op."""
     lv = _libvirt()
-    virtiofsd = check_shares([share])
+    virtiofsd = check_shares([share], machine)
     if not dom.isActive():
         raise DriverError(f'"{machine}" is not running: a shared folder can only be added to a running machine',
                           reason_id="GUEST_MOUNT", fix=f"Start it first: minikube start -p {machine}")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minikube import ConfigError, DriverError, MachineNotFoundError, MinikubeError, UsageError
+from minikube import ConfigError, DriverError, MachineNotFoundError, UsageError
 from minikube.config import DEFAULT_CPUS, DEFAULT_DISK_MB, DEFAULT_MEMORY_MB
 from minikube.machine import (
     BaseDriver,
@@ -40,6 +40,7 @@ from minikube.machine import (
     State,
     StringFlag,
     json_field,
+    require_host_dirs,
 )
 
 from . import _cmdline, _ports, _process, _qmp, _virtiofsd
@@ -253,17 +254,9 @@ class QEMUDriver(BaseDriver):
             if "," in share.host_path:
                 raise UsageError(f"mount source {share.host_path!r} contains ',', which QEMU and virtiofsd "
                                  "cannot carry", fix="Choose a folder without commas")
-        self._check_share_dirs(shares)
+        require_host_dirs(shares, self.machine_name)
         if any(s.kind == "virtiofs" for s in shares):
             _virtiofsd.check_host()
-
-    def _check_share_dirs(self, shares: tuple[Share, ...]) -> None:
-        for share in shares:
-            if not os.path.isdir(share.host_path):
-                raise MinikubeError(f"Cannot find directory {share.host_path} for mount ({share.spec})",
-                                    reason_id="HOST_PATH_MISSING",
-                                    fix=f"Create it again, or delete the machine (minikube delete -p "
-                                        f"{self.machine_name}) and start it without this --mount-string")
 
     # --- create -----------------------------------------------------------------------------
 
@@ -392,7 +385,7 @@ class QEMUDriver(BaseDriver):
         """Before each start: every shared folder still there, and the virtiofsd (when a share
         needs one) still installed; a virtiofsd left by a killed minikube is stopped."""
         shares = self.share_list()
-        self._check_share_dirs(shares)
+        require_host_dirs(shares, self.machine_name)
         self._stop_virtiofsds(grace=0.0)
         return _virtiofsd.find() if any(s.kind == "virtiofs" for s in shares) else None
 

@@ -131,10 +131,7 @@ def parse_mount_string(text: str, kind: str, *, options: Sequence[str] = (), ver
     if ".." in dst.split("/"):
         raise UsageError(f'mount target "{dst}" must not contain ".."', fix="Name the guest directory directly")
     host = Path(os.path.abspath(os.path.expanduser(src)))
-    if not host.is_dir():
-        detail = " (it is not a directory)" if host.exists() else ""
-        raise MinikubeError(f"Cannot find directory {host} for mount{detail}", reason_id="HOST_PATH_MISSING",
-                            fix="Create the directory, or give an existing one as the mount source")
+    _require_dir(str(host), "Create the directory, or give an existing one as the mount source")
     if kind == "9p":
         opts = [f"dfltgid={gid}", f"dfltuid={uid}", f"msize={msize}", "trans=virtio", f"version={version}"]
     else:
@@ -145,6 +142,20 @@ def parse_mount_string(text: str, kind: str, *, options: Sequence[str] = (), ver
                              fix="Use e.g. --mount-options cache=loose")
     return Share(kind=kind, host_path=str(host), guest_path=os.path.normpath(dst), tag=new_tag(),
                  options=(*opts, *options))
+
+
+def _require_dir(path: str, fix: str) -> None:
+    if not os.path.isdir(path):
+        detail = " (it is not a directory)" if os.path.exists(path) else ""
+        raise MinikubeError(f"Cannot find directory {path} for mount{detail}", reason_id="HOST_PATH_MISSING", fix=fix)
+
+
+def require_host_dirs(shares: Sequence[Share], machine: str) -> None:
+    """Each share's host folder is still there (a driver checks before every start: virtiofsd or
+    QEMU would otherwise fail at boot, saying less); else HOST_PATH_MISSING."""
+    for s in shares:
+        _require_dir(s.host_path, f"Create it again, or delete the machine (minikube delete -p {machine}) and "
+                                  f"start it without --mount-string {s.spec}")
 
 
 #: Where virtiofsd is looked for when it is not on PATH: the Rust virtiofsd package
