@@ -13,8 +13,8 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 #: Used when minikube is not importable where cookiecutter runs (e.g. cookiecutter from pipx).
-FALLBACK_CORE_VERSION = "0.4.0"
-FALLBACK_DRIVER_API = "1.3"
+FALLBACK_CORE_VERSION = "0.5.0"
+FALLBACK_DRIVER_API = "1.4"
 
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 

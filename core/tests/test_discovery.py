@@ -192,12 +192,12 @@ def test_an_invalid_declaration_is_quarantined_in_one_line(declared: Minikube, n
 
 def test_listings_show_capabilities_and_reasons(declared: Minikube) -> None:
     rows = declared.drivers()
-    assert rows["fake"]["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False,
+    assert rows["fake"]["capabilities"] == {"mounts": [], "multinode": True, "parallel": True, "needs_root": False,
                                         "boot_image": False}
     info = json.loads(declared.ok("drivers", "info", "fake", "-o", "json").stdout)
     assert info["capabilities"]["parallel"] is True
     text = declared.ok("drivers", "info", "fake").stdout
-    assert re.search(r"^capabilities:\s+parallel$", text, re.M), text
+    assert re.search(r"^capabilities:\s+multinode, parallel$", text, re.M), text
 
 
 def test_an_alias_claimed_twice_is_unusable_as_an_alias_only(make_venv, tmp_path) -> None:

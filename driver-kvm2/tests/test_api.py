@@ -40,7 +40,7 @@ def test_metadata_file_matches_the_def() -> None:
     assert table["default"] is DRIVER.default
     assert Priority.parse(table["priority"]) is DRIVER.priority
     assert table["platforms"] == list(DRIVER.platforms)
-    assert table["api"] == ">=1.3,<2"  # shared folders (mounts, attach_share/detach_share) are driver API 1.3
+    assert table["api"] == ">=1.4,<2"  # nodes (ClusterConfig.node, machine_name) are driver API 1.4
     assert table["capabilities"]["boot_image"] is True and DRIVER.capabilities.boot_image
     assert table["capabilities"]["mounts"] == ["virtiofs"] and DRIVER.capabilities.mounts == ("virtiofs",)
 
@@ -50,7 +50,7 @@ def test_a_def_states_its_facts_once_through_its_declaration() -> None:
     d = registration.DRIVER
     assert (d.name, d.aliases, d.priority, d.platforms, d.builtin) == (
         "kvm2", ("kvm",), Priority.PREFERRED, ("linux/amd64",), True)
-    assert d.capabilities.parallel and not d.capabilities.multinode
+    assert d.capabilities.parallel and d.capabilities.multinode
     assert {r.id for r in d.reasons} >= {"PR_KVM_NOT_RUNNING", "PR_KVM_URI"}
     assert d.config is registration.configure and d.status is registration.status
 

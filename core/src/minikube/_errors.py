@@ -90,6 +90,11 @@ _REASONS = [
     Reason("GUEST_MOUNT_COULD_NOT_CONNECT", 80),
     Reason("GUEST_MOUNT_CONFLICT", 81),
     Reason("GUEST_STATUS", 80),
+    Reason("GUEST_NODE_ADD", 80),
+    Reason("GUEST_NODE_DELETE", 80),
+    Reason("GUEST_NODE_PROVISION", 80),
+    Reason("GUEST_NODE_START", 80),
+    Reason("GUEST_NODE_RETRIEVE", 85),
 ]
 
 REASONS: dict[str, Reason] = {r.id: r for r in _REASONS}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,56 @@ DEFAULT_PROFILE = "minikube"
 
 
 @dataclass
+class Node:
+    """One machine of a profile, as minikube's ``ClusterConfig.Nodes`` records it.
+
+    The primary node is named ``""``, the others ``m02``, ``m03``...  There is no Kubernetes in
+    the guest: ``port``, ``kubernetes_version`` and ``container_runtime`` keep minikube's shape
+    and stay empty; ``control_plane``/``worker`` are the roles ``node add`` was asked for."""
+
+    name: str = ""
+    ip: str = ""
+    port: int = 0
+    kubernetes_version: str = ""
+    container_runtime: str = ""
+    control_plane: bool = False
+    worker: bool = True
+
+    _JSON = {"name": "Name", "ip": "IP", "port": "Port", "kubernetes_version": "KubernetesVersion",
+             "container_runtime": "ContainerRuntime", "control_plane": "ControlPlane", "worker": "Worker"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {j: getattr(self, k) for k, j in self._JSON.items()}
+
+    @classmethod
+    def from_dict(cls, doc: Any) -> Node:
+        if not isinstance(doc, dict):
+            raise ValueError(f'a node is {_json(doc)}, not an object')
+        defaults = cls()
+        values = {k: doc[j] for k, j in cls._JSON.items() if j in doc}
+        for k, v in values.items():
+            _check_type(cls._JSON[k], v, type(getattr(defaults, k)))
+        return cls(**values)
+
+    @property
+    def number(self) -> int:
+        """1 for the primary, 2 for ``m02``..."""
+        return int(self.name[1:]) if NODE_NAME_RE.match(self.name) else 1
+
+
+#: Names of the nodes after the first: ``m02``, ``m03``... (minikube's ``fmt.Sprintf("m%02d", n)``).
+NODE_NAME_RE = re.compile(r"^m(0[2-9]|[1-9][0-9]+)$")
+
+
+def primary_node() -> Node:
+    return Node(name="", control_plane=True, worker=True)
+
+
+def node_name(number: int) -> str:
+    return f"m{number:02d}"
+
+
+@dataclass
 class ClusterConfig:
     """What ``minikube start`` was asked for; the driver's config creator turns it into driver config."""
 
@@ -49,16 +102,49 @@ class ClusterConfig:
     #: The shared folders the machine was made with (``minikube.machine.Share.to_json`` each,
     #: tag included): the driver exposes them, the core mounts them after every boot.
     mounts: list[Any] = field(default_factory=list)
+    #: Every machine of the profile, the primary first (an old profile without the key has one).
+    nodes: list[Node] = field(default_factory=lambda: [primary_node()])
+    multi_node_requested: bool = False  # minikube's: --nodes > 1 was asked for at start
+    #: The node a driver's config creator is making a machine for (not saved): drivers name the
+    #: machine ``machine_name`` and keep what the nodes share (a network) under ``name``.
+    node: Node | None = None
 
     _JSON = {"name": "Name", "driver": "Driver", "cpus": "CPUs", "memory": "Memory",
              "disk_size": "DiskSize", "minikube_iso": "MinikubeISO",
              "driver_options": "DriverOptions", "store_path": "StorePath", "mount_string": "MountString",
-             "mount_type": "MountType", "mounts": "Mounts"}
+             "mount_type": "MountType", "mounts": "Mounts", "nodes": "Nodes",
+             "multi_node_requested": "MultiNodeRequested"}
+
+    @property
+    def machine_name(self) -> str:
+        """The machine being configured: ``node``'s, or the profile's own when there is no node."""
+        return self.machine_name_of(self.node) if self.node is not None else self.name
+
+    def machine_name_of(self, node: Node) -> str:
+        """minikube's ``MachineName``: the profile's name for the primary (or a sole) node, else
+        ``<profile>-<node>`` (``minikube-m02``)."""
+        if not node.name or len(self.nodes) == 1:
+            return self.name
+        return f"{self.name}-{node.name}"
+
+    @property
+    def primary(self) -> Node:
+        return self.nodes[0]
+
+    def find_node(self, name: str) -> Node | None:
+        """A node by its name (``m02``) or its machine's (``minikube-m02``), as minikube accepts both."""
+        return next((n for n in self.nodes if name in (n.name, self.machine_name_of(n))), None)
+
+    def next_node_name(self) -> str:
+        """``node add``'s name: the last node's number + 1."""
+        return node_name(max(n.number for n in self.nodes) + 1)
 
     def to_json(self) -> str:
         import json
 
-        return json.dumps({j: getattr(self, k) for k, j in self._JSON.items()}, indent=4) + "\n"
+        doc = {j: getattr(self, k) for k, j in self._JSON.items()}
+        doc["Nodes"] = [n.to_dict() for n in self.nodes]
+        return json.dumps(doc, indent=4) + "\n"
 
     @classmethod
     def from_json(cls, text: str, source: str = "cluster config") -> ClusterConfig:
@@ -71,9 +157,9 @@ class ClusterConfig:
             values = {k: doc[j] for k, j in cls._JSON.items() if j in doc}
             defaults = cls()  # each field's default shows its JSON type
             for k, v in values.items():
-                kind = type(getattr(defaults, k))
-                if not isinstance(v, kind) or isinstance(v, bool):
-                    raise ValueError(f'"{cls._JSON[k]}" is {json.dumps(v)}, not {_KIND_NAMES[kind]}')
+                _check_type(cls._JSON[k], v, type(getattr(defaults, k)))
+            if "nodes" in values:
+                values["nodes"] = [Node.from_dict(n) for n in values["nodes"]] or [primary_node()]
             cfg = cls(**values)
             from .machine import shares_of
 
@@ -83,7 +169,18 @@ class ClusterConfig:
             raise ConfigError(f"{source} is corrupt: {e}") from None
 
 
-_KIND_NAMES = {str: "a string", int: "a whole number", dict: "an object", list: "an array"}
+_KIND_NAMES = {str: "a string", int: "a whole number", dict: "an object", list: "an array", bool: "true or false"}
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _check_type(key: str, value: Any, kind: type) -> None:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ValueError(f'"{key}" is {_json(value)}, not {_KIND_NAMES[kind]}')
 
 
 def profile_path(name: str) -> Path:
@@ -105,6 +202,28 @@ def load_profile(name: str) -> ClusterConfig:
 
 def save_profile(cfg: ClusterConfig) -> None:
     write_atomic(profile_path(cfg.name), cfg.to_json())
+
+
+@contextmanager
+def profile_lock(name: str) -> Iterator[None]:
+    """Serialise changes to one profile's config across processes (``node add`` twice at once gets
+    two names); each machine keeps its own lock for its own work."""
+    from filelock import FileLock
+
+    path = localpath.minikube_home() / "locks" / "profiles" / f"{localpath.validate_name(name)}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with FileLock(str(path)):
+        yield
+
+
+def update_profile(name: str, change: Callable[[ClusterConfig], None]) -> ClusterConfig:
+    """Load, change and save a profile's config under its lock (a read-modify-write no other
+    command can interleave with); returns what was saved."""
+    with profile_lock(name):
+        cfg = load_profile(name)
+        change(cfg)
+        save_profile(cfg)
+        return cfg
 
 
 def list_profiles() -> list[str]:

@@ -27,8 +27,9 @@ VERSION_TIMEOUT = 2.0
 
 
 def configure(cfg: ClusterConfig) -> HyperkitDriver:
-    """The cluster settings as hyperkit driver config (minikube's ``configure``)."""
-    return HyperkitDriver(machine_name=cfg.name, store_path=cfg.store_path, ssh_user="docker",
+    """The cluster settings as hyperkit driver config for one machine (``cfg.node``'s), as minikube's
+    ``configure``: the kernel's ``host=`` stays the profile's name."""
+    return HyperkitDriver(machine_name=cfg.machine_name, store_path=cfg.store_path, ssh_user="docker",
                           boot2docker_url=cfg.minikube_iso, disk_size=cfg.disk_size, memory=cfg.memory,
                           cpu=cfg.cpus, uuid=str(uuid.uuid4()), cmdline=KERNEL_CMDLINE + cfg.name)
 

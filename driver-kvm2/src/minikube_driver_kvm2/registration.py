@@ -14,11 +14,13 @@ from ._host import default_uri
 
 
 def configure(cc: ClusterConfig) -> KVMDriver:
-    """The driver config for a cluster; the core applies the user's driver options to it once."""
+    """The driver config for one machine of a cluster (``cc.node``'s); the core applies the user's
+    driver options to it once.  Every node of a profile joins the profile's private network
+    ``mk-<profile>``, with its own MAC from its own machine name (minikube's kvm2 ``configure``)."""
     from minikube.machine import mac_from_name, shares_of
 
     d = KVMDriver(
-        machine_name=cc.name,
+        machine_name=cc.machine_name,
         store_path=cc.store_path or str(localpath.minikube_home()),
         ssh_user=KVMDriver.DEFAULT_SSH_USER,
         memory=cc.memory,
@@ -26,11 +28,11 @@ def configure(cc: ClusterConfig) -> KVMDriver:
         disk_size=cc.disk_size,
         boot2docker_url=cc.minikube_iso,
         private_network=f"mk-{cc.name}",
-        private_mac=mac_from_name(cc.name),
+        private_mac=mac_from_name(cc.machine_name),
         connection_uri=default_uri(),
         shares=[s.to_json() for s in shares_of(cc)],
     )
-    d.disk_path = d.resolve_store_path(f"{cc.name}.rawdisk")
+    d.disk_path = d.resolve_store_path(f"{cc.machine_name}.rawdisk")
     d.iso = d.resolve_store_path("boot2docker.iso")
     return d
 

@@ -21,7 +21,7 @@ def configure(cc: ClusterConfig) -> QEMUDriver:
     from ._host import default_firmware, host_arch, qemu_system
 
     d = QEMUDriver(
-        machine_name=cc.name,
+        machine_name=cc.machine_name,
         store_path=cc.store_path or str(localpath.minikube_home()),
         ssh_user=QEMUDriver.DEFAULT_SSH_USER,
         memory=cc.memory,

@@ -18,8 +18,8 @@ DOC_URL = "https://minikube.sigs.k8s.io/docs/reference/drivers/vmwarefusion/"
 
 
 def configure(cfg: ClusterConfig) -> VMwareFusionDriver:
-    """minikube's ``createVMwareFusionHost``: boot image, memory, CPUs, disk, SSH port 22, ISO in the store."""
-    d = VMwareFusionDriver(machine_name=cfg.name, store_path=cfg.store_path, ssh_user="docker")
+    """minikube's ``createVMwareFusionHost`` for one machine (``cfg.node``'s): boot image, memory, CPUs, disk, SSH port 22, ISO in the store."""
+    d = VMwareFusionDriver(machine_name=cfg.machine_name, store_path=cfg.store_path, ssh_user="docker")
     d.boot2docker_url = cfg.minikube_iso
     d.memory = cfg.memory
     d.cpu = cfg.cpus

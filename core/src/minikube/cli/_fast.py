@@ -1,7 +1,7 @@
 """The read-only hot path: ``minikube status``, ``ip`` and ``profile list`` without importing typer.
 
 Typer (with click and rich) costs more to import than everything else these commands do.  Their
-whole grammar is ``status [-p NAME] [-o text|json] [-f FORMAT]``, ``ip [-p NAME]`` and ``profile list
+whole grammar is ``status [-p NAME] [-o text|json] [-f FORMAT] [-n NODE]``, ``ip [-p NAME] [-n NODE]`` and ``profile list
 [-o text|json]``, with the option names from ``_options``.  :func:`parse` understands exactly that and returns None for anything else
 (``--help``, an unknown option, a value it is unsure of), which then goes to typer as usual, so a
 line is never understood differently: a property test checks every answer against typer's own
@@ -10,16 +10,16 @@ parser.
 
 from __future__ import annotations
 
-from ._options import FORMAT, OUTPUT, PROFILE, OutputFormat
+from ._options import FORMAT, NODE, OUTPUT, PROFILE, OutputFormat
 
 #: command (its words) -> its options: (long, short) -> parameter name
 COMMANDS: dict[tuple[str, ...], dict[tuple[str, str], str]] = {
-    ("status",): {PROFILE: "profile", OUTPUT: "output", FORMAT: "fmt"},
-    ("ip",): {PROFILE: "profile"},
+    ("status",): {PROFILE: "profile", OUTPUT: "output", FORMAT: "fmt", NODE: "node"},
+    ("ip",): {PROFILE: "profile", NODE: "node"},
     ("profile", "list"): {OUTPUT: "output"},
 }
 #: what a parameter is when its option is not given (as the typer app declares it)
-DEFAULTS: dict[str, str | None] = {"profile": None, "output": OutputFormat.text.value, "fmt": None}
+DEFAULTS: dict[str, str | None] = {"profile": None, "output": OutputFormat.text.value, "fmt": None, "node": None}
 
 
 def _option(args: list[str], i: int, options: dict[tuple[str, str], str]) -> tuple[str, str, int] | None:
@@ -61,11 +61,11 @@ def run(command: str, params: dict[str, str | None]) -> None:
     if command == "status":
         from ._status import run_status
 
-        run_status(params["profile"], output, params["fmt"])
+        run_status(params["profile"], output, params["fmt"], params["node"])
     elif command == "ip":
         from ._lifecycle import run_ip
 
-        run_ip(params["profile"])
+        run_ip(params["profile"], params["node"])
     else:
         from ._profile import run_profile_list
 

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
@@ -35,24 +36,50 @@ def existing_or_none(name: str) -> Machines | None:
 
 
 def _existing(profile: str | None) -> tuple[str, Machines]:
+    from ._nodes import refuse_node_as_profile
+
     name = profile_name(profile)
+    refuse_node_as_profile(name)
     machines = existing_or_none(name)
     if machines is None:
         raise not_found(name)
     return name, machines
 
 
+def node_machine(name: str, node: str | None, missing: Callable[[str], MinikubeError] | None = None) -> str:
+    """The machine of ``-n NODE`` (``m02`` or ``minikube-m02``) in profile ``name``; the primary's by default."""
+    if node is None:
+        return name
+    from ._nodes import missing_node
+
+    try:
+        cfg = load_profile(name)
+    except NotFoundError:
+        raise not_found(name) from None
+    found = cfg.find_node(node)
+    if found is None:
+        raise (missing or (lambda n: missing_node(name, n)))(node)
+    return cfg.machine_name_of(found)
+
+
 def run_stop(profile: str | None) -> None:
     name, machines = _existing(profile)
+    from ._nodes import node_machines
+
     _ui.events_for(name)
-    _ui.step("Stopping", f'Stopping node "{name}" ...')
-    try:
-        with _ui.spinner(f'Stopping "{name}" ...'):
-            machines.stop(name)
-    except KeyboardInterrupt:
-        raise MinikubeError(f'interrupted while stopping "{name}"', reason_id="MK_INTERRUPTED",
-                            fix=f"Run: minikube stop -p {name}") from None
-    _ui.step("Done", "1 node stopped.")
+    stopped = 0
+    for machine in reversed(node_machines(name, machines)):  # the primary first, as minikube does
+        if not machines.exists(machine):
+            continue
+        _ui.step("Stopping", f'Stopping node "{machine}" ...')
+        try:
+            with _ui.spinner(f'Stopping "{machine}" ...'):
+                machines.stop(machine)
+        except KeyboardInterrupt:
+            raise MinikubeError(f'interrupted while stopping "{machine}"', reason_id="MK_INTERRUPTED",
+                                fix=f"Run: minikube stop -p {name}") from None
+        stopped += 1
+    _ui.step("Done", f"{stopped} node{'s' if stopped != 1 else ''} stopped.")
 
 
 # --- delete ----------------------------------------------------------------------------------
@@ -63,8 +90,11 @@ HOME_ENTRIES = ("machines", "profiles", "cache", "locks", "certs", "logs", "conf
 
 
 def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
+    from ._nodes import owner_profile
+
     store = HostStore()
-    everything = sorted(set(list_profiles()) | set(store.list()))
+    # every profile, and every machine that is no profile's node (a node goes with its profile)
+    everything = sorted(set(list_profiles()) | {m for m in store.list() if owner_profile(m) is None})
     names = everything if all_profiles else [profile_name(profile)]
     if purge and not all_profiles:
         others = [n for n in everything if n not in names]
@@ -93,6 +123,9 @@ def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
 
 
 def _delete_one(name: str) -> None:
+    from ._nodes import refuse_node_as_profile
+
+    refuse_node_as_profile(name)
     reg = Registry()
     machines = reg.machines()
     store = machines.store
@@ -106,9 +139,13 @@ def _delete_one(name: str) -> None:
 
     if kill_mount_processes(name):  # each unmounts and lets go of its share first, as minikube's delete does
         time.sleep(1.0)
+    from ._nodes import node_machines
+
     try:
-        with _ui.spinner(f'Deleting "{name}" ...'):
-            _remove_machine(reg, machines, name)
+        for machine in node_machines(name, machines):  # workers first: the primary takes shared networks
+            if machine == name or store.machine_dir(machine).exists():
+                with _ui.spinner(f'Deleting "{machine}" ...'):
+                    _remove_machine(reg, machines, machine)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while deleting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube delete -p {name}") from None
@@ -149,19 +186,30 @@ def _remove_machine(reg: Registry, machines: Machines, name: str) -> None:
 
 # --- ip, ssh ------------------------------------------------------------------------------------
 
-def run_ip(profile: str | None) -> None:
+def run_ip(profile: str | None, node: str | None = None) -> None:
     name, machines = _existing(profile)
+    machine = node_machine(name, node)
+    if not machines.exists(machine):
+        raise MachineNotFoundError(f'machine "{machine}" does not exist',
+                                   fix=f"Start it with: minikube node start {node} -p {name}")
     try:
-        _ui.out(machines.ip(name))
+        _ui.out(machines.ip(machine))
     except MinikubeError as e:
         if e.reason.id == "GUEST_NOT_RUNNING":
             e.fix = f"Start it with: minikube start -p {name}"
         raise
 
 
-def run_ssh(profile: str | None, command: list[str]) -> None:
+def _no_such_node(node: str) -> MinikubeError:
+    return MachineNotFoundError(f"Node {node} does not exist.", fix="See the nodes with: minikube node list")
+
+
+def run_ssh(profile: str | None, command: list[str], node: str | None = None) -> None:
     name, machines = _existing(profile)
-    host, port, user, key = machines.ssh_target(name)
+    machine = node_machine(name, node, _no_such_node)
+    if not machines.exists(machine):
+        raise _no_such_node(node or machine)
+    host, port, user, key = machines.ssh_target(machine)
     import shutil
 
     ssh = shutil.which("ssh")
@@ -176,7 +224,7 @@ def run_ssh(profile: str | None, command: list[str]) -> None:
     # gone): say so in seconds, as one line, instead of leaving ssh to hang on it.
     why = ssh_unreachable(host, port)
     if why is not None:
-        raise MinikubeError(f'cannot reach "{name}" over SSH at {host}:{port}: {why}', reason_id="IF_SSH_CLIENT",
+        raise MinikubeError(f'cannot reach "{machine}" over SSH at {host}:{port}: {why}', reason_id="IF_SSH_CLIENT",
                             fix=f"Check it with: minikube status -p {name}; restart it with: minikube stop -p {name} "
                                 f"&& minikube start -p {name}")
     argv = [ssh, "-i", key, "-p", str(port)]

@@ -14,7 +14,7 @@ import typer
 
 from .._errors import MinikubeError, UsageError
 from .._version import __version__
-from ._options import FORMAT, OUTPUT, PROFILE, OutputFormat, keys_help
+from ._options import FORMAT, NODE, OUTPUT, PROFILE, OutputFormat, keys_help
 
 app = typer.Typer(
     name="minikube",
@@ -51,7 +51,10 @@ config_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(drivers_app, name="drivers")
 app.add_typer(profile_app, name="profile")
+node_app = typer.Typer(help="Add, remove, start, stop and list the nodes (machines) of a profile.",
+                       no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(config_app, name="config")
+app.add_typer(node_app, name="node")
 
 
 def _complete_drivers(incomplete: str) -> list[str]:
@@ -71,6 +74,8 @@ Profile = Annotated[str | None, typer.Option(
     *PROFILE, help="The profile (cluster) name [env MINIKUBE_PROFILE; config: profile].",
     autocompletion=_complete_profiles, show_default="minikube")]
 Output = Annotated[OutputFormat, typer.Option(*OUTPUT, help="Output format.")]
+NodeOption = Annotated[str | None, typer.Option(
+    *NODE, help="The node: m02, or its machine's name (minikube-m02) [default: the primary node].")]
 
 
 def _version_cb(value: bool) -> None:
@@ -121,6 +126,9 @@ def start(
     force: Annotated[bool, typer.Option("--force", help="Carry on past failed driver health checks, and too little or too "
                                         "much memory, CPUs or disk.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say why each driver was picked or not.")] = False,
+    nodes: Annotated[int | None, typer.Option(
+        "--nodes", "-n", help="The number of nodes (machines) to make: the primary, then m02, m03... "
+                              "(needs a driver with the capability 'multinode') [default: 1].")] = None,
     want_help: Annotated[bool, typer.Option("--help", "-h", help="Show this message, and the driver's own "
                                                                   "options with --driver.")] = False,
     output: Annotated[OutputFormat, typer.Option(*OUTPUT, help="Output format: text, or json for minikube's "
@@ -151,7 +159,7 @@ def start(
     request = MountRequest(mount_string, mount_type, mount_9p_version, mount_uid, mount_gid, mount_msize,
                            list(mount_options or []), mount_ip, mount_port)
     run_start(ctx, profile=profile, driver=driver, cpus=cpus, memory=memory, disk_size=disk_size,
-              iso_url=iso_url, force=force, explain=explain, want_help=want_help, mounts=request)
+              iso_url=iso_url, force=force, explain=explain, want_help=want_help, mounts=request, nodes=nodes)
 
 
 @app.command("mount")
@@ -212,27 +220,82 @@ def status(
     fmt: Annotated[str | None, typer.Option(
         *FORMAT, help="Go-template style format, e.g. '{{.Host}}' (fields: Name Host Kubelet APIServer "
                       "Kubeconfig Worker); not with -o json.")] = None,
+    node: NodeOption = None,
 ) -> None:
-    """Show a machine's state (exit code 0 when running, 7 when not, 85 when there is none)."""
+    """Show the state of a profile's machines (exit code 0 when running, 7 when not, 85 when there is none)."""
     from ._status import run_status
 
-    run_status(profile, output.value, fmt)
+    run_status(profile, output.value, fmt, node)
 
 
 @app.command()
-def ip(profile: Profile = None) -> None:
+def ip(profile: Profile = None, node: NodeOption = None) -> None:
     """Print the machine's IP address."""
     from ._lifecycle import run_ip
 
-    run_ip(profile)
+    run_ip(profile, node)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def ssh(ctx: typer.Context, profile: Profile = None) -> None:
+def ssh(ctx: typer.Context, profile: Profile = None, node: NodeOption = None) -> None:
     """Log into the machine over SSH, or run `minikube ssh -- COMMAND...`."""
     from ._lifecycle import run_ssh
 
-    run_ssh(profile, list(ctx.args))
+    run_ssh(profile, list(ctx.args), node)
+
+
+NodeName = Annotated[str, typer.Argument(metavar="NAME", help="The node: m02, or its machine's name (minikube-m02).")]
+
+
+@node_app.command("add")
+def node_add(
+    profile: Profile = None,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="The node is a worker.")] = True,
+    control_plane: Annotated[bool, typer.Option("--control-plane/--no-control-plane",
+                                                help="The node is a control plane too.")] = False,
+    delete_on_failure: Annotated[bool, typer.Option("--delete-on-failure",
+                                                    help="Delete the node's machine if it cannot be made.")] = False,
+    output: Annotated[OutputFormat, typer.Option(
+        *OUTPUT, help="Output format: text, or json for minikube's event stream.")] = OutputFormat.text,
+) -> None:
+    """Add a node (machine) to a running profile: m02, m03... (needs a driver with 'multinode')."""
+    from . import _ui
+    from ._node import run_node_add
+
+    _ui.set_output(output.value)
+    run_node_add(profile, worker, control_plane, delete_on_failure)
+
+
+@node_app.command("delete")
+def node_delete(name: NodeName, profile: Profile = None) -> None:
+    """Delete a node and its machine (not the primary: minikube delete removes the whole profile)."""
+    from ._node import run_node_delete
+
+    run_node_delete(profile, name)
+
+
+@node_app.command("start")
+def node_start(name: NodeName, profile: Profile = None) -> None:
+    """Start a node of a profile."""
+    from ._node import run_node_start
+
+    run_node_start(profile, name)
+
+
+@node_app.command("stop")
+def node_stop(name: NodeName, profile: Profile = None) -> None:
+    """Stop a node of a profile."""
+    from ._node import run_node_stop
+
+    run_node_stop(profile, name)
+
+
+@node_app.command("list")
+def node_list(profile: Profile = None) -> None:
+    """List a profile's nodes: machine name and IP address."""
+    from ._node import run_node_list
+
+    run_node_list(profile)
 
 
 @profile_app.callback()

@@ -9,6 +9,7 @@ import enum
 PROFILE = ("--profile", "-p")
 OUTPUT = ("--output", "-o")
 FORMAT = ("--format", "-f")
+NODE = ("--node", "-n")
 
 #: The user settings (``minikube config``; also ``--<name>`` and ``MINIKUBE_<NAME>``): name -> what
 #: it is.  ``_settings.KEYS`` adds each one's parser and default; the app's help reads this table,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import MinikubeError, UsageError
 from . import _ui
+
+if TYPE_CHECKING:
+    from ..config import ClusterConfig
 
 #: minikube's reserved words: names of its commands that ``minikube profile NAME`` refuses.
 RESERVED = ("start", "stop", "status", "delete", "config", "open", "profile", "addons", "cache", "logs")
@@ -76,32 +79,56 @@ def run_profile(args: list[str]) -> None:
 
 def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(valid, invalid) in minikube's shape; a profile whose files cannot be read is invalid."""
-    from ..config import list_profiles, load_profile
+    from ..config import list_profiles
     from ..registry import Registry
 
     machines = Registry().machines()
-    names = sorted(set(list_profiles()) | set(machines.store.list()))
+    profiles = list_profiles()
+    configs = {name: _load(name) for name in profiles}
+    nodes = {n: [c.machine_name_of(x) for x in c.nodes] if not isinstance(c, MinikubeError) else [n]
+             for n, c in configs.items()}
+    taken = {m for ms in nodes.values() for m in ms}
+    # a machine with no profile is listed on its own (as an invalid profile), unless it is a node of one
+    names = sorted(set(profiles) | {m for m in machines.store.list() if m not in taken})
     ips: dict[str, str] = {}
-    states = machines.states([n for n in names if machines.exists(n)], ips)
+    every = sorted({m for n in names for m in nodes.get(n, [n])})
+    states = machines.states([m for m in every if machines.exists(m)], ips)
     active = _active()
     valid: list[dict[str, Any]] = []
     invalid: list[dict[str, Any]] = []
     for name in names:
         row: dict[str, Any] = {"Name": name, "Status": "", "Config": None, "Active": name == active,
                                "ActiveKubeContext": False}  # no Kubernetes, so no kube context
-        try:
-            cfg = load_profile(name)
-        except MinikubeError as e:
-            invalid.append({**row, "Error": e.message})
+        cfg = configs[name] if name in configs else _load(name)
+        if isinstance(cfg, MinikubeError):
+            invalid.append({**row, "Error": cfg.message})
             continue
-        state = states.get(name)
-        row["Status"] = ("Nonexistent" if state is None else "Error" if isinstance(state, MinikubeError)
-                         else str(state) or "Nonexistent")
+        row["Status"] = _profile_status([states.get(m) for m in nodes.get(name, [name])])
         config = json.loads(cfg.to_json())
-        config["Nodes"] = [{"Name": "", "IP": ips.get(name, ""), "ControlPlane": True, "Worker": True}]
+        for node, doc in zip(cfg.nodes, config["Nodes"], strict=True):  # the IP now, else the last recorded
+            doc["IP"] = ips.get(cfg.machine_name_of(node), doc["IP"])
         row["Config"] = config
         valid.append(row)
     return valid, invalid
+
+
+def _load(name: str) -> ClusterConfig | MinikubeError:
+    from ..config import load_profile
+
+    try:
+        return load_profile(name)
+    except MinikubeError as e:
+        return e
+
+
+def _profile_status(states: list[Any]) -> str:
+    """One word for the profile: its machines' state when they agree, ``Error`` when one cannot be
+    asked, ``Degraded`` when some run and some do not (minikube's word for a partly running cluster)."""
+    words = {"Nonexistent" if s is None else "Error" if isinstance(s, MinikubeError) else str(s) or "Nonexistent"
+             for s in states}
+    if len(words) == 1:
+        return words.pop()
+    return "Error" if "Error" in words else "Degraded"
 
 
 def run_profile_list(output: str) -> None:
@@ -114,7 +141,7 @@ def run_profile_list(output: str) -> None:
     if valid:
         header = ("PROFILE", "DRIVER", "IP", "STATUS", "NODES", "ACTIVE PROFILE")
         table = [header] + [(p["Name"], p["Config"]["Driver"], p["Config"]["Nodes"][0]["IP"] or "-", p["Status"],
-                             "1", "*" if p["Active"] else "") for p in valid]
+                             str(len(p["Config"]["Nodes"])), "*" if p["Active"] else "") for p in valid]
         widths = [max(len(r[i]) for r in table) for i in range(len(header))]
         for r in table:
             _ui.out("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())

@@ -30,18 +30,23 @@ def os_error(e: OSError) -> MinikubeError:
     return MinikubeError(f"{e.strerror or e}{where}", reason_id="MK_FAILURE")
 
 
-def report_exception(e: BaseException) -> int:
-    """The exit code for ``e``, after printing it minikube's way."""
+def as_minikube_error(e: Exception) -> MinikubeError:
+    """Any exception as the one-line error it is reported as (an unexpected one is an internal error)."""
     if isinstance(e, MinikubeError):
-        return _ui.report(e)
-    if isinstance(e, KeyboardInterrupt):
-        return interrupted()
+        return e
     if isinstance(e, OSError):
-        return _ui.report(os_error(e))
-    if not isinstance(e, Exception):
-        raise e
+        return os_error(e)
     import logging
 
     logging.getLogger("minikube.cli").debug("internal error", exc_info=e)  # -v 2 shows where
-    return _ui.report(MinikubeError(f"internal error: {type(e).__name__}: {e}", reason_id="MK_FAILURE",
-                                    fix="Run again with -v 2 to see where, and report it"))
+    return MinikubeError(f"internal error: {type(e).__name__}: {e}", reason_id="MK_FAILURE",
+                         fix="Run again with -v 2 to see where, and report it")
+
+
+def report_exception(e: BaseException) -> int:
+    """The exit code for ``e``, after printing it minikube's way."""
+    if isinstance(e, KeyboardInterrupt):
+        return interrupted()
+    if not isinstance(e, Exception):
+        raise e
+    return _ui.report(as_minikube_error(e))

@@ -5,19 +5,28 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import typer
 
 from .. import localpath
-from .._errors import MinikubeError
-from ..config import ClusterConfig, load_profile, save_profile
-from ..machine import Driver, Machines, shares_of
+from .._errors import MinikubeError, UsageError
+from ..config import (
+    ClusterConfig,
+    Node,
+    load_profile,
+    node_name,
+    primary_node,
+    profile_lock,
+    profile_path,
+    save_profile,
+)
+from ..machine import Driver, Machines
 from ..registry import Registry
 from . import _flags, _ui
-from ._mount import MountRequest, mount_in_guest
+from ._mount import MountRequest
+from ._nodes import Crew
 from ._select import choose
 from ._settings import Resolved, Settings
 
@@ -25,9 +34,8 @@ log = logging.getLogger("minikube.cli")
 
 #: start's own options, for "did you mean" when a driver option is unknown.
 CORE_OPTIONS = ("--profile", "--driver", "--cpus", "--memory", "--disk-size", "--iso-url", "--force",
-                "--explain", "--help", "--output", "--mount", "--mount-string", "--mount-type", "--mount-9p-version",
+                "--explain", "--help", "--output", "--nodes", "--mount", "--mount-string", "--mount-type", "--mount-9p-version",
                 "--mount-uid", "--mount-gid", "--mount-msize", "--mount-options", "--mount-ip", "--mount-port")
-IP_TIMEOUT_S = 120.0
 
 
 def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> None:
@@ -46,7 +54,7 @@ def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> No
 
 def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cpus: str | None,
               memory: str | None, disk_size: str | None, iso_url: list[str] | None, force: bool,
-              explain: bool, want_help: bool, mounts: MountRequest | None = None) -> None:
+              explain: bool, want_help: bool, mounts: MountRequest | None = None, nodes: int | None = None) -> None:
     settings = Settings()
     requested = settings.resolve("driver", driver)
     if want_help:
@@ -54,6 +62,9 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         raise typer.Exit()
     # Every value is checked before anything is touched.
     name = settings.profile(profile)
+    if nodes is not None and nodes < 1:
+        raise UsageError(f"--nodes must be at least 1, not {nodes}", fix="Start one node: minikube start --nodes 1; "
+                         f"add more later with: minikube node add -p {name}")
     _ui.events_for(name)
     _ui.step("Initial Minikube Setup", _ui.version_line())
     wanted = {k: settings.resolve(k, v) for k, v in
@@ -65,22 +76,30 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
     check(wanted, force=force, driver=requested.value, config=settings.path)  # memory, CPUs, disk
     mounts = mounts or MountRequest()
     mounts.check()  # the mount string's paths and kind
+    from ._nodes import refuse_node_as_profile
+
+    refuse_node_as_profile(name, new=True)
     reg = Registry()
     machines = reg.machines()
     existing = machines.load(name).driver_name if machines.exists(name) else None
-    machine_driver: Driver | None = None  # one driver (one plugin process) for the whole command
+    if existing is None:
+        _refuse_taken_names(name, nodes or 1, machines)
+    machine_driver: Driver | None = None  # one driver (one plugin process) for the primary's whole command
     try:
         if existing is None and requested.value and ctx.args:
             # Usage before health: the driver's own options are checked before its health check.
             machine_driver = reg.new_driver(reg.load_supported(requested.value).name)
             _flags.parse_cli(list(ctx.args), machine_driver.get_create_flags(), reg.canonical(requested.value),
                              CORE_OPTIONS)
+        if existing is None and (nodes or 1) > 1 and requested.value:
+            reg.require(requested.value, multinode=f"--nodes {nodes}")  # before its health check
         _ui.set_step("Selecting Driver")
         choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
         dname = choice.name
         if existing is not None:
-            _restart(machines, name, dname, ctx.args, wanted, mounts)
+            _restart(reg, machines, name, dname, ctx.args, wanted, mounts, nodes)
             return
+        reg.require(dname, multinode=f"--nodes {nodes}" if (nodes or 1) > 1 else None)
         share = mounts.share_for(reg, dname) if mounts.string else None
         machine_driver = machine_driver or reg.new_driver(dname)
         flags = machine_driver.get_create_flags()
@@ -95,90 +114,104 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         declared = reg.info(dname).declaration
         iso = boot_image(wanted["iso-url"].value, boots_iso=reg.capabilities(dname).boot_image,
                          offline_fix=declared.boot_image_fix if declared else "")
+        count = nodes or 1
         cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
                                 disk_size=wanted["disk-size"].value, minikube_iso=iso.source if iso else "",
                                 driver_options=values, store_path=str(localpath.minikube_home()),
                                 mount_string=mounts.string, mount_type=share.kind if share else "",
-                                mounts=[share.to_json()] if share else [])
-        reg.configure(dname, replace(cluster, minikube_iso=iso.local) if iso else cluster, values, machine_driver)
-        _create(machines, cluster, machine_driver, wanted)
+                                mounts=[share.to_json()] if share else [],
+                                nodes=[primary_node()] + [Node(name=node_name(i)) for i in range(2, count + 1)],
+                                multi_node_requested=count > 1)
+        image = iso.local if iso else ""
+        reg.configure(dname, replace(cluster, node=cluster.primary, minikube_iso=image or cluster.minikube_iso),
+                      values, machine_driver)
+        crew = Crew(machines, cluster, lambda spec: reg.configure(dname, spec, values), image=image,
+                    first_driver=machine_driver)
+        _create(reg, crew, wanted)
     finally:
         if machine_driver is not None:
             machine_driver.close()
 
 
-def _create(machines: Machines, cluster: ClusterConfig, driver: Driver, wanted: dict[str, Resolved]) -> None:
-    name, dname = cluster.name, cluster.driver
+def _refuse_taken_names(name: str, count: int, machines: Machines) -> None:
+    """minikube's "Profile name should be unique": a new profile's nodes' machines may not be taken."""
+    for i in range(2, count + 1):
+        machine = f"{name}-{node_name(i)}"
+        if machines.exists(machine) or profile_path(machine).is_file():
+            raise UsageError(f'Profile name should be unique: node {node_name(i)} of "{name}" would be the machine '
+                             f'"{machine}", which exists', fix="Choose another name with: minikube start -p NAME")
+
+
+def _create(reg: Registry, crew: Crew, wanted: dict[str, Resolved]) -> None:
+    cluster, machines = crew.cluster, crew.machines
+    name = cluster.name
     _ui.set_step("Creating VM")
-    try:
-        with machines.creating(name, dname, driver, on_wait=_waiting_for(name)) as s:
-            if s is None:  # made by the command we waited for: start it, do not make it again
-                made_meanwhile = True
-            else:
-                made_meanwhile = False
-                save_profile(cluster)
-                _ui.info(f'* Creating {dname} machine "{name}" (CPUs={cluster.cpus}, Memory={cluster.memory}MB, '
-                         f"Disk={cluster.disk_size}MB) ...")
-                with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
-                    s.create()
-                with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
-                    ip = s.wait_for_ip(IP_TIMEOUT_S)
-                mount_in_guest(s, shares_of(cluster))
-    except KeyboardInterrupt:
-        raise MinikubeError(f'interrupted while creating "{name}"', reason_id="MK_INTERRUPTED",
-                            fix=f"Remove what was made with: minikube delete -p {name}") from None
-    except MinikubeError as e:
-        if not machines.exists(name):  # nothing was made (e.g. the pre-create check failed): forget it
-            shutil.rmtree(localpath.profile_dir(name), ignore_errors=True)
-        elif not e.fix:
-            e.fix = f"Run: minikube delete -p {name}, then start again"
-        raise
-    if made_meanwhile:
+    with profile_lock(name):
+        made_meanwhile = machines.exists(name)
+        if not made_meanwhile:
+            save_profile(cluster)  # every node is listed before any is made: delete finds them all
+    if made_meanwhile:  # another start made it while this one chose a driver: start it, make nothing twice
         _ui.info(f'* "{name}" was created by the other minikube command; starting it')
-        _restart(machines, name, machines.load(name).driver_name, [], wanted, MountRequest())
+        _restart(reg, machines, name, cluster.driver, [], wanted, MountRequest(), None)
         return
-    _ui.step("Done", f'Done! "{name}" is running at {ip}.')
-
-
-def _waiting_for(name: str) -> Callable[[], None]:
-    """What a start says while another minikube command holds the profile's lock."""
-    return lambda: _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
-
-
-def _restart(machines: Machines, name: str, dname: str, args: list[str], wanted: dict[str, Resolved],
-             mounts: MountRequest) -> None:
-    _ui.set_step("Starting Node")
-    cfg = _warn_unchangeable(name, wanted, mounts)
     try:
-        with machines.session(name, on_wait=_waiting_for(name)) as s:
-            if args:
-                _flags.parse_cli(list(args), s.driver.get_create_flags(), dname, CORE_OPTIONS)  # still a usage error
-                _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
-                         f"minikube delete -p {name}")
-            if s.missing():  # the VM vanished (virsh undefine, a kill before it was defined): make it again
-                _ui.info(f'* {dname} "{name}" machine is missing, will recreate.')
-                with _ui.spinner(f'Creating {dname} machine "{name}" ...'):
-                    s.recreate()
-            else:
-                _ui.info(f'* Starting "{name}" with the {dname} driver ...')
-                with _ui.spinner(f'Starting "{name}" ...'):
-                    s.start()
-            with _ui.spinner(f'Waiting for "{name}" to get an IP address ...'):
-                ip = s.wait_for_ip(IP_TIMEOUT_S)
-            mount_in_guest(s, shares_of(cfg) if cfg else ())  # a reboot forgets mounts
-    except KeyboardInterrupt:
-        raise MinikubeError(f'interrupted while starting "{name}"', reason_id="MK_INTERRUPTED",
-                            fix=f"Run: minikube start -p {name}") from None
-    _ui.step("Done", f'Done! "{name}" is running at {ip}.')
+        ips = crew.up_all(cluster.nodes, parallel=reg.capabilities(cluster.driver).parallel)
+    except MinikubeError as e:
+        if not any(machines.exists(cluster.machine_name_of(n)) for n in cluster.nodes):
+            # nothing was made (e.g. the pre-create check failed): forget the profile
+            shutil.rmtree(localpath.profile_dir(name), ignore_errors=True)
+        elif not e.fix or e.reason_id == "MK_INTERRUPTED":
+            e.fix = f"Run: minikube delete -p {name}, then start again" if not e.fix else e.fix
+        raise
+    _done(cluster, ips)
 
 
-def _warn_unchangeable(name: str, wanted: dict[str, Resolved], mounts: MountRequest) -> ClusterConfig | None:
+def _done(cluster: ClusterConfig, ips: dict[str, str]) -> None:
+    for n in cluster.nodes[1:]:
+        machine = cluster.machine_name_of(n)
+        _ui.info(f'* "{machine}" is running at {ips.get(machine, "")}.')
+    _ui.step("Done", f'Done! "{cluster.name}" is running at {ips.get(cluster.name, "")}.')
+
+
+def _restart(reg: Registry, machines: Machines, name: str, dname: str, args: list[str],
+             wanted: dict[str, Resolved], mounts: MountRequest, nodes: int | None) -> None:
+    _ui.set_step("Starting Node")
+    cfg = _warn_unchangeable(name, wanted, mounts, nodes)
+    if args:
+        with machines.session(name, lock=False) as s:
+            _flags.parse_cli(list(args), s.driver.get_create_flags(), dname, CORE_OPTIONS)  # still a usage error
+        _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
+                 f"minikube delete -p {name}")
+    cluster = cfg or ClusterConfig(name=name, driver=dname)  # an unreadable profile: its primary alone
+    cluster.driver = dname
+    crew = Crew(machines, cluster, lambda spec: reg.configure(dname, spec, cluster.driver_options), verb="starting")
+    if not all(machines.exists(cluster.machine_name_of(n)) for n in cluster.nodes):
+        crew.image = local_image(reg, cluster)  # a node that was never made (its command was stopped early)
+    ips = crew.up_all(cluster.nodes, parallel=reg.capabilities(dname).parallel)
+    _done(cluster, ips)
+
+
+def local_image(reg: Registry, cluster: ClusterConfig) -> str:
+    """The local copy of the profile's boot image, for another machine of it (cached: no download)."""
+    if not cluster.minikube_iso:
+        return ""
+    from ._iso import boot_image
+
+    iso = boot_image((cluster.minikube_iso,), boots_iso=True)
+    return iso.local if iso else ""
+
+
+def _warn_unchangeable(name: str, wanted: dict[str, Resolved], mounts: MountRequest,
+                       nodes: int | None = None) -> ClusterConfig | None:
     """minikube's "You cannot change the memory size for an existing minikube cluster" warnings;
     the profile's settings (None when unreadable)."""
     try:
         cfg = load_profile(name)
     except MinikubeError:
         return None
+    if nodes is not None and nodes != len(cfg.nodes):
+        _ui.warn("You cannot change the number of nodes for an existing minikube cluster. Please use 'minikube "
+                 f"node add' to add nodes to an existing cluster (\"{name}\" has {len(cfg.nodes)}).")
     if mounts.string and mounts.string != cfg.mount_string:
         _ui.warn(f'--mount-string is ignored: "{name}" exists and its shared folders are fixed when it is made '
                  f"({cfg.mount_string or 'none'}). Share a folder now with: minikube mount {mounts.string} -p {name}; "

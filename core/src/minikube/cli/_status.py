@@ -88,26 +88,66 @@ def exit_code(status: dict[str, Any]) -> int:
     return code
 
 
-def run_status(profile: str | None, output: str, fmt: str | None = None) -> None:
+WORKER_FORMAT = "{{.Name}}\ntype: Worker\nhost: {{.Host}}\nkubelet: {{.Kubelet}}\n\n"
+
+
+def run_status(profile: str | None, output: str, fmt: str | None = None, node: str | None = None) -> None:
     if fmt is not None and output != "text":
         raise UsageError("Cannot use both --output and --format options", fix="See: minikube status --help")
     pieces = compile_format(DEFAULT_FORMAT if fmt is None else fmt)
-    from ..config import profile_path
-    from ._lifecycle import existing_or_none, not_found
+    from ._lifecycle import not_found
     from ._settings import profile_name
 
     name = profile_name(profile)
-    found = existing_or_none(name)
-    if found is not None:
-        host = str(found.status(name)) or NONEXISTENT
-    elif profile_path(name).is_file():
-        host = NONEXISTENT  # the profile's machine was never made, or its files were removed
-    else:
+    nodes = _nodes(name, node)  # (machine, worker) each, the primary first
+    from ..registry import Registry
+
+    machines = Registry().machines()
+    existing = [m for m, _ in nodes if machines.exists(m)]
+    if not existing and node is None and not _has_profile(name):
         raise not_found(name)
-    status = machine_status(name, host)
+    states = machines.states(existing)
+    records = []
+    for machine, worker in nodes:
+        state = states.get(machine)
+        if isinstance(state, Exception):
+            raise state  # a machine that cannot be asked (a corrupt record, a broken driver): say why
+        host = NONEXISTENT if state is None else str(state) or NONEXISTENT
+        records.append({**machine_status(machine, host), "Worker": worker})
     if output == "json":
-        _ui.out(json.dumps({k: status[k] for k in JSON_FIELDS}))
+        shown = [{k: r[k] for k in JSON_FIELDS} for r in records]
+        _ui.out(json.dumps(shown[0] if len(shown) == 1 else shown))
+    elif fmt is not None:
+        sys.stdout.write(render(pieces, records[0]))  # a custom format shows the first node, as minikube's
     else:
-        sys.stdout.write(render(pieces, status))  # as the template says: no newline added
-        sys.stdout.flush()
-    raise SystemExit(exit_code(status))
+        worker_pieces = compile_format(WORKER_FORMAT)
+        sys.stdout.write("".join(render(worker_pieces if r["Worker"] else pieces, r) for r in records))
+    sys.stdout.flush()  # as the template says: no newline added
+    code = 0
+    for r in records:
+        code |= exit_code(r)
+    raise SystemExit(code)
+
+
+def _has_profile(name: str) -> bool:
+    from ..config import profile_path
+
+    return profile_path(name).is_file()
+
+
+def _nodes(name: str, node: str | None) -> list[tuple[str, bool]]:
+    """The machines ``status`` shows, each with whether it is a worker: every node of the profile
+    (just the primary when its config cannot be read), or the one ``-n`` names."""
+    from .._errors import MinikubeError
+    from ..config import load_profile
+
+    if node is not None:
+        from ._lifecycle import node_machine
+
+        machine = node_machine(name, node)
+        return [(machine, machine != name)]
+    try:
+        cfg = load_profile(name)
+    except MinikubeError:
+        return [(name, False)]
+    return [(cfg.machine_name_of(n), bool(n.name) and not n.control_plane) for n in cfg.nodes]

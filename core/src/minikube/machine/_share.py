@@ -99,7 +99,11 @@ def _guest_option(option: str) -> str:
 
 
 def shares_of(cluster: _WithMounts) -> tuple[Share, ...]:
-    """The shares a cluster asked for, for a driver's ``configure(cc)``."""
+    """The shares a cluster asked for, for a driver's ``configure(cc)``: the primary node's only
+    (minikube's ``--mount-string`` mounts into the first node), so a worker's config has none."""
+    node = getattr(cluster, "node", None)
+    if node is not None and node.name:
+        return ()
     return tuple(Share.from_json(m) for m in cluster.mounts)
 
 

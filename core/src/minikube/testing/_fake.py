@@ -111,7 +111,7 @@ class FakeDriver(BaseDriver):
 
 
 def fake_config(cfg: ClusterConfig) -> FakeDriver:
-    return FakeDriver(machine_name=cfg.name, store_path=cfg.store_path, cpus=cfg.cpus,
+    return FakeDriver(machine_name=cfg.machine_name, store_path=cfg.store_path, cpus=cfg.cpus,
                       memory=cfg.memory, disk_size=cfg.disk_size, boot2docker_url=cfg.minikube_iso)
 
 

@@ -1,0 +1,268 @@
+"""A profile's nodes: each its own machine, brought up together.
+
+When the driver declares ``parallel`` the nodes of one command are made (or started) at once, one
+thread each, every machine under its own lock and the profile's config changed under the
+profile's lock; otherwise one after another, as minikube does.  A node that fails stops the
+others at their next step (a machine this command brought up is stopped again, kept for the next
+``start`` or for ``delete``) and the error names it.  Ctrl-C stops waiting at once: each machine's
+record is saved before its driver makes anything, so ``minikube delete`` finds and removes it all.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, replace
+
+from .._errors import MachineNotFoundError, MinikubeError, UsageError
+from ..config import ClusterConfig, Node, update_profile
+from ..machine import Driver, Machines, MachineSession, shares_of
+from . import _ui
+
+log = logging.getLogger("minikube.cli")
+
+IP_TIMEOUT_S = 120.0
+
+
+class _Cancelled(Exception):
+    """Another node failed (or the user pressed Ctrl-C): this one stops at its next step."""
+
+
+def role(node: Node) -> str:
+    """minikube's words for a node in its "Starting ... node" line."""
+    if not node.name:
+        return "primary control-plane"
+    return "control-plane" if node.control_plane else "worker"
+
+
+@dataclass
+class Crew:
+    """What the nodes of one command share: the profile, its machines and how to make a driver."""
+
+    machines: Machines
+    cluster: ClusterConfig
+    configure: Callable[[ClusterConfig], Driver]  # a configured driver for a new machine of cluster.node
+    image: str = ""  # the boot image the driver is given (a local file:// URI), "" to keep the profile's
+    first_driver: Driver | None = None  # the primary's driver, made earlier (the caller closes it)
+    verb: str = "creating"  # for the Ctrl-C message: "creating" or "starting"
+
+    def __post_init__(self) -> None:
+        self.several = len(self.cluster.nodes) > 1
+        self.cancel = threading.Event()
+
+    # -- one node ---------------------------------------------------------------------------------
+
+    def up(self, node: Node) -> str:
+        """Make the node's machine (or start it if it exists), wait for its IP, mount the profile's
+        shares on the primary; the IP is recorded in the profile.  Returns the IP."""
+        cluster, machine = self.cluster, self.cluster.machine_name_of(node)
+        self._check()
+        if self.several:
+            _ui.info(f'* Starting "{machine}" {role(node)} node in "{cluster.name}" cluster')
+        if not self.machines.exists(machine):
+            driver = self.first_driver if not node.name and self.first_driver is not None else None
+            own = driver is None
+            if driver is None:
+                spec = replace(cluster, node=node, minikube_iso=self.image or cluster.minikube_iso)
+                driver = self.configure(spec)
+            try:
+                with self.machines.creating(machine, cluster.driver, driver, on_wait=waiting_for(machine)) as s:
+                    if s is not None:
+                        self._check()
+                        _ui.info(f'* Creating {cluster.driver} machine "{machine}" (CPUs={cluster.cpus}, '
+                                 f"Memory={cluster.memory}MB, Disk={cluster.disk_size}MB) ...")
+                        with self._spinner(f'Creating {cluster.driver} machine "{machine}" ...'):
+                            s.create()
+                        return self._finish(s, node)
+            finally:
+                if own:
+                    driver.close()
+            _ui.info(f'* "{machine}" was created by the other minikube command; starting it')
+        with self.machines.session(machine, on_wait=waiting_for(machine)) as s:
+            self._check()
+            if s.missing():  # the VM vanished (virsh undefine, a kill before it was defined): make it again
+                _ui.info(f'* {cluster.driver} "{machine}" machine is missing, will recreate.')
+                with self._spinner(f'Creating {cluster.driver} machine "{machine}" ...'):
+                    s.recreate()
+            else:
+                _ui.info(f'* Starting "{machine}" with the {cluster.driver} driver ...')
+                with self._spinner(f'Starting "{machine}" ...'):
+                    s.start()
+            return self._finish(s, node)
+
+    def _finish(self, s: MachineSession, node: Node) -> str:
+        try:
+            self._check()
+        except _Cancelled:
+            _stop_quietly(s)
+            raise
+        with self._spinner(f'Waiting for "{s.name}" to get an IP address ...'):
+            ip = s.wait_for_ip(IP_TIMEOUT_S)
+        if not node.name:
+            from ._mount import mount_in_guest
+
+            mount_in_guest(s, shares_of(self.cluster))  # a reboot forgets mounts
+        record_ip(self.cluster.name, node.name, ip)
+        return ip
+
+    def _check(self) -> None:
+        if self.cancel.is_set():
+            raise _Cancelled
+
+    def _spinner(self, text: str) -> AbstractContextManager[None]:
+        return nullcontext() if self.several else _ui.spinner(text)
+
+    # -- several nodes ----------------------------------------------------------------------------
+
+    def up_all(self, nodes: list[Node], *, parallel: bool) -> dict[str, str]:
+        """Every node up: machine name -> IP.  Raises the first failure (naming its node)."""
+        results: dict[str, str] = {}
+        failures: list[tuple[Node, MinikubeError]] = []
+        lock = threading.Lock()
+
+        def one(node: Node) -> None:
+            try:
+                ip = self.up(node)
+            except _Cancelled:
+                _ui.info(f'* Stopped bringing up "{self.cluster.machine_name_of(node)}": another node failed')
+                return
+            except Exception as e:  # noqa: BLE001 - a bug in one thread still ends as one line
+                from ._report import as_minikube_error
+
+                with lock:
+                    failures.append((node, as_minikube_error(e)))
+                self.cancel.set()
+                return
+            with lock:
+                results[self.cluster.machine_name_of(node)] = ip
+
+        try:
+            if parallel and len(nodes) > 1:
+                self._together(nodes, one)
+            else:
+                for node in nodes:
+                    one(node)
+        except KeyboardInterrupt:
+            self.cancel.set()
+            name = self.cluster.name
+            fix = (f"Remove what was made with: minikube delete -p {name}" if self.verb == "creating"
+                   else f"Run: minikube start -p {name}")
+            raise MinikubeError(f'interrupted while {self.verb} "{name}"', reason_id="MK_INTERRUPTED",
+                                fix=fix) from None
+        if failures:
+            failures.sort(key=lambda f: f[0].number)
+            node, e = failures[0]
+            for other, e2 in failures[1:]:
+                _ui.warn(f'"{self.cluster.machine_name_of(other)}" failed too: {e2.message}')
+            if self.several:
+                e.message = f'node "{self.cluster.machine_name_of(node)}" failed: {e.message}'
+            raise e
+        return results
+
+    def _together(self, nodes: list[Node], one: Callable[[Node], None]) -> None:
+        """Run ``one`` for every node in its own thread; the main thread waits (so Ctrl-C reaches it)."""
+        threads = [threading.Thread(target=one, args=(n,), name=f"node-{n.name or 'primary'}", daemon=True)
+                   for n in nodes]
+        for t in threads:
+            t.start()
+        names = ", ".join(f'"{self.cluster.machine_name_of(n)}"' for n in nodes)
+        with _ui.spinner(f"Bringing up {len(nodes)} machines at once ({names}) ..."):
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+
+
+def _stop_quietly(s: MachineSession) -> None:
+    try:
+        s.stop()
+    except MinikubeError as e:
+        log.info("could not stop %s after another node failed: %s", s.name, e)
+
+
+def record_ip(profile: str, node_name: str, ip: str) -> None:
+    """Write a node's IP into the profile (under its lock); a profile deleted meanwhile is left alone."""
+    def change(cfg: ClusterConfig) -> None:
+        for n in cfg.nodes:
+            if n.name == node_name:
+                n.ip = ip
+
+    try:
+        update_profile(profile, change)
+    except MinikubeError as e:
+        log.info("could not record %s's IP in profile %s: %s", node_name or "the primary", profile, e)
+
+
+def waiting_for(name: str) -> Callable[[], None]:
+    """What a command says while another minikube command holds a machine's lock."""
+    return lambda: _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
+
+
+# --- which machines a profile has -------------------------------------------------------------
+
+def node_machines(name: str, machines: Machines) -> list[str]:
+    """Every machine of profile ``name``, workers first and the primary last (the order ``delete``
+    removes them in, so a network the nodes share goes with the last one).
+
+    The profile's nodes, plus any ``<name>-mNN`` machine in the store that is not a profile of its
+    own (a node whose record the profile lost when a command was killed)."""
+    from ..config import NODE_NAME_RE, list_profiles, load_profile
+
+    found: list[str] = []
+    try:
+        cfg = load_profile(name)
+        found = [cfg.machine_name_of(n) for n in cfg.nodes]
+    except MinikubeError:
+        found = [name]
+    profiles = set(list_profiles())
+    prefix = f"{name}-"
+    for m in machines.store.list():
+        if m.startswith(prefix) and NODE_NAME_RE.match(m[len(prefix):]) and m not in profiles and m not in found:
+            found.append(m)
+    workers = [m for m in found if m != name]
+    return [*workers, name]
+
+
+def owner_profile(machine: str) -> tuple[str, Node] | None:
+    """The other profile (and its node) whose machine ``machine`` is, if it is not a profile itself:
+    commands refuse to take a node's machine for a profile (``-p minikube-m02``)."""
+    from ..config import list_profiles, load_profile, profile_path
+
+    if profile_path(machine).is_file():
+        return None
+    for other in list_profiles():
+        try:
+            cfg = load_profile(other)
+        except MinikubeError:
+            continue
+        node = next((n for n in cfg.nodes if n.name and cfg.machine_name_of(n) == machine), None)
+        if node is not None:
+            return other, node
+    return None
+
+
+def refuse_node_as_profile(name: str, *, new: bool = False) -> None:
+    """A name that is another profile's node is no profile (for a new one, minikube's "Profile
+    name should be unique")."""
+    owner = owner_profile(name)
+    if owner is not None:
+        profile, node = owner
+        said = "Profile name should be unique: " if new else ""
+        raise UsageError(f'{said}"{name}" is node {node.name} of the profile "{profile}", not a profile',
+                         fix=f"Work on the node with: minikube node start|stop|delete {node.name} -p {profile}, "
+                             f"or ssh -n {node.name} -p {profile}; or choose another profile name")
+
+
+@contextmanager
+def interrupted_as(what: str, name: str, fix: str) -> Iterator[None]:
+    """Ctrl-C during a one-machine step as minikube's MK_INTERRUPTED line."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise MinikubeError(f'interrupted while {what} "{name}"', reason_id="MK_INTERRUPTED", fix=fix) from None
+
+
+def missing_node(profile: str, name: str) -> MinikubeError:
+    return MachineNotFoundError(f"retrieving node: Could not find node {name}", reason_id="GUEST_NODE_RETRIEVE",
+                                fix=f"See the nodes with: minikube node list -p {profile}")
