@@ -130,6 +130,17 @@ def test_bad_options(mk: MinikubeCLI, iso: Path, tmp_path: Path, flag: str, valu
     assert_nothing_left(mk, "minikube")
 
 
+def test_several_nodes_are_refused(mk: MinikubeCLI, iso: Path, tmp_path: Path) -> None:
+    """qemu2 does not declare ``multinode`` (its user-mode network keeps machines apart): refused
+    by the capability rule before anything is made, named by flag or by MINIKUBE_DRIVER."""
+    path = standin_path(tmp_path)
+    for how in (["--driver", "qemu2"], []):
+        p = mk.fails(["start", *how, "--nodes", "2", "--iso-url", str(iso), *SMALL], "MK_USAGE", 14,
+                     env={"PATH": path, "MINIKUBE_DRIVER": "qemu2"})
+        assert "The qemu2 driver does not support more than one node (--nodes 2)" in p.stderr
+        assert_nothing_left(mk, "minikube")
+
+
 def test_missing_iso(mk: MinikubeCLI, tmp_path: Path) -> None:
     p = mk.fails(["start", "--driver", "qemu2", "--iso-url", str(tmp_path / "nowhere.iso"), *SMALL],
                  "MK_USAGE", 14, env={"PATH": standin_path(tmp_path)})

@@ -121,9 +121,9 @@ class ClusterConfig:
         return self.machine_name_of(self.node) if self.node is not None else self.name
 
     def machine_name_of(self, node: Node) -> str:
-        """minikube's ``MachineName``: the profile's name for the primary (or a sole) node, else
+        """minikube's ``MachineName``: the profile's name for the primary node (named ``""``), else
         ``<profile>-<node>`` (``minikube-m02``)."""
-        if not node.name or len(self.nodes) == 1:
+        if not node.name:
             return self.name
         return f"{self.name}-{node.name}"
 

@@ -55,12 +55,14 @@ def test_the_fast_path_reads_a_line_as_typer_does_or_declines(args: list[str]) -
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["status"], ("status", {"profile": None, "output": "text", "fmt": None})),
-    (["status", "-p", "a", "-o", "json"], ("status", {"profile": "a", "output": "json", "fmt": None})),
-    (["status", "--profile=a", "--output=text", "-pb"], ("status", {"profile": "b", "output": "text", "fmt": None})),
-    (["status", "-f", "{{.Host}}", "-p", "a"], ("status", {"profile": "a", "output": "text", "fmt": "{{.Host}}"})),
-    (["status", "--format={{.Name}}"], ("status", {"profile": None, "output": "text", "fmt": "{{.Name}}"})),
-    (["ip", "-p", "a"], ("ip", {"profile": "a"})),
+    (["status"], ("status", {"profile": None, "output": "text", "fmt": None, "node": None})),
+    (["status", "-p", "a", "-o", "json"], ("status", {"profile": "a", "output": "json", "fmt": None, "node": None})),
+    (["status", "--profile=a", "--output=text", "-pb"], ("status", {"profile": "b", "output": "text", "fmt": None, "node": None})),
+    (["status", "-f", "{{.Host}}", "-p", "a"], ("status", {"profile": "a", "output": "text", "fmt": "{{.Host}}", "node": None})),
+    (["status", "--format={{.Name}}"], ("status", {"profile": None, "output": "text", "fmt": "{{.Name}}", "node": None})),
+    (["ip", "-p", "a"], ("ip", {"profile": "a", "node": None})),
+    (["ip", "-p", "a", "-n", "m02"], ("ip", {"profile": "a", "node": "m02"})),
+    (["status", "--node=a-m02", "-o", "json"], ("status", {"profile": None, "output": "json", "fmt": None, "node": "a-m02"})),
     (["profile", "list"], ("profile list", {"output": "text"})),
     (["profile", "list", "-o", "json"], ("profile list", {"output": "json"})),
 ])

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
-from ..config import list_profiles, load_profile
+from ..config import Node, list_profiles, load_profile
 from ..machine import HostStore, Machines
 from ..registry import Registry
 from . import _ui
@@ -145,7 +145,7 @@ def _delete_one(name: str) -> None:
         for machine in node_machines(name, machines):  # workers first: the primary takes shared networks
             if machine == name or store.machine_dir(machine).exists():
                 with _ui.spinner(f'Deleting "{machine}" ...'):
-                    _remove_machine(reg, machines, machine)
+                    remove_machine(reg, machines, machine, profile=name)
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while deleting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube delete -p {name}") from None
@@ -155,7 +155,8 @@ def _delete_one(name: str) -> None:
     _ui.step("Done", f'Removed all traces of the "{name}" cluster.')
 
 
-def _remove_machine(reg: Registry, machines: Machines, name: str) -> None:
+def remove_machine(reg: Registry, machines: Machines, name: str, *, profile: str | None = None) -> None:
+    """Remove machine ``name`` (a node of ``profile``, by default its own profile's primary)."""
     try:
         machines.delete(name)
         return
@@ -168,8 +169,12 @@ def _remove_machine(reg: Registry, machines: Machines, name: str) -> None:
     _ui.warn(f"{first.message}; removing what can be found")
     driver = None
     try:
-        cfg = load_profile(name)
-        driver = reg.configure(cfg.driver, cfg, cfg.driver_options)
+        cfg = load_profile(profile or name)
+        from dataclasses import replace
+
+        # a node the profile lost track of is still named by its machine: never the primary's driver
+        node = cfg.find_node(name) or (Node(name=name[len(cfg.name) + 1:]) if name != cfg.name else cfg.primary)
+        driver = reg.configure(cfg.driver, replace(cfg, node=node), cfg.driver_options)
     except MinikubeError as e2:
         _ui.warn(f"could not rebuild the driver to remove the VM: {e2.message}")
         driver = None

@@ -79,10 +79,10 @@ def run_node_add(profile: str | None, worker: bool, control_plane: bool, delete_
 
 def _forget(name: str, node: Node, machine: str, reg: Registry, machines: Machines) -> None:
     """Take a node away: its machine (if any), then its entry in the profile."""
-    from ._lifecycle import _remove_machine
+    from ._lifecycle import remove_machine
 
     if machines.exists(machine):
-        _remove_machine(reg, machines, machine)
+        remove_machine(reg, machines, machine, profile=name)
     def change(cfg: ClusterConfig) -> None:
         cfg.nodes[:] = [n for n in cfg.nodes if n.name != node.name]
 

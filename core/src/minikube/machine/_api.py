@@ -330,7 +330,7 @@ class Machines:
                 for h in hosts:
                     try:
                         with _step("status", "GUEST_STATUS"):
-                            driver.set_config_raw(h.driver_raw)
+                            self._restore(driver, h)
                             out[h.name] = state = driver.get_state()
                             if ips is not None and state == State.RUNNING:
                                 ips[h.name] = driver.get_ip()

@@ -7,6 +7,7 @@ survives from one ``minikube`` process to the next, like a real VM does.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 
@@ -73,6 +74,10 @@ class FakeDriver(BaseDriver):
         if self.fail_create:
             raise DriverError("fake create failed as asked (--fake-fail-create)")
         time.sleep(self.create_delay)
+        # One machine of several (a node of a profile) fails: named in the environment, so the
+        # flag list stays the one Go peers and the docs know.
+        if os.environ.get("FAKE_FAIL_MACHINE") == self.machine_name:
+            raise DriverError(f'fake create of "{self.machine_name}" failed as asked (FAKE_FAIL_MACHINE)')
         self.exists = True
         self.start()
 
