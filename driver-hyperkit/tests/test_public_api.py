@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import minikube_driver_hyperkit as pkg
@@ -39,3 +40,15 @@ def test_the_config_creator_follows_minikube(tmp_path: Path) -> None:
     assert (d.machine_name, d.cpu, d.memory, d.disk_size, d.boot2docker_url) == ("p1", 3, 3000, 9000, "file:///x.iso")
     assert d.get_ssh_username() == "docker" and d.cmdline.endswith(" base host=p1") and len(d.uuid) == 36
     assert d.get_ssh_key_path() == str(tmp_path / "machines" / "p1" / "id_rsa")
+
+
+def test_a_worker_node_is_its_own_machine_of_the_profile(tmp_path: Path) -> None:
+    """minikube's hyperkit names each node's machine (``p1-m02``); the kernel's ``host=`` stays the
+    profile's.  It declares ``multinode`` (not ``parallel``: nodes are made one after another)."""
+    from minikube.config import ClusterConfig, Node, primary_node
+
+    cfg = ClusterConfig(name="p1", store_path=str(tmp_path), nodes=[primary_node(), Node(name="m02")])
+    d = pkg.configure(replace(cfg, node=cfg.nodes[1]))
+    assert d.machine_name == "p1-m02" and d.cmdline.endswith(" base host=p1")
+    assert d.get_ssh_key_path() == str(tmp_path / "machines" / "p1-m02" / "id_rsa")
+    assert DRIVER.capabilities.multinode and not DRIVER.capabilities.parallel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import minikube_driver_vmwarefusion as pkg
@@ -37,3 +38,13 @@ def test_the_config_creator_is_the_seeds_create_vmware_fusion_host(tmp_path: Pat
         "p1", 3, 3000, 9000, "file:///x.iso", 22)
     assert d.iso == str(tmp_path / "machines" / "p1" / "boot2docker.iso")
     assert d.get_ssh_username() == "docker" and d.driver_name() == "vmwarefusion"
+
+
+def test_a_worker_node_is_its_own_machine_of_the_profile(tmp_path: Path) -> None:
+    """minikube's vmwarefusion names each node's machine (``p1-m02``), made one after another."""
+    from minikube.config import Node, primary_node
+
+    cfg = ClusterConfig(name="p1", store_path=str(tmp_path), nodes=[primary_node(), Node(name="m02")])
+    d = pkg.configure(replace(cfg, node=cfg.nodes[1]))
+    assert d.machine_name == "p1-m02" and d.iso == str(tmp_path / "machines" / "p1-m02" / "boot2docker.iso")
+    assert DRIVER.capabilities.multinode and not DRIVER.capabilities.parallel
