@@ -12,7 +12,7 @@ from ..config import ClusterConfig, Node, load_profile, profile_lock, profile_pa
 from ..machine import Machines, State
 from ..registry import Registry
 from . import _ui
-from ._nodes import Crew, interrupted_as, missing_node
+from ._nodes import Crew, interrupted_as, missing_node, reported_as
 
 
 def _profile(profile: str | None) -> tuple[str, ClusterConfig, Registry, Machines]:
@@ -100,13 +100,9 @@ def run_node_delete(profile: str | None, wanted: str) -> None:
                             "deleted on its own", reason_id="GUEST_NODE_DELETE",
                             fix=f"Delete the whole cluster with: minikube delete -p {name}")
     machine = cfg.machine_name_of(node)
-    try:
-        with interrupted_as("deleting", machine, f"Run: minikube node delete {node.name} -p {name}"):
-            _forget(name, node, machine, reg, machines)
-    except MinikubeError as e:
-        if e.reason_id == "MK_INTERRUPTED":
-            raise
-        raise MinikubeError(f"deleting node: {e.message}", reason_id="GUEST_NODE_DELETE", fix=e.fix) from None
+    with reported_as("GUEST_NODE_DELETE", "deleting node"), \
+            interrupted_as("deleting", machine, f"Run: minikube node delete {node.name} -p {name}"):
+        _forget(name, node, machine, reg, machines)
     _ui.step("Done", f"Node {wanted} was successfully deleted.")
 
 
@@ -122,12 +118,8 @@ def run_node_start(profile: str | None, wanted: str) -> None:
 
     crew = Crew(machines, cfg, lambda spec: reg.configure(cfg.driver, spec, cfg.driver_options),
                 image="" if machines.exists(machine) else local_image(reg, cfg), verb="starting")
-    try:
+    with reported_as("GUEST_NODE_START", "starting node"):
         crew.up_all([node], parallel=False)
-    except MinikubeError as e:
-        if e.reason_id == "MK_INTERRUPTED":
-            raise
-        raise MinikubeError(f"starting node: {e.message}", reason_id="GUEST_NODE_START", fix=e.fix) from None
     _ui.step("Done", f"Successfully started node {machine}!")
 
 

@@ -263,6 +263,18 @@ def interrupted_as(what: str, name: str, fix: str) -> Iterator[None]:
         raise MinikubeError(f'interrupted while {what} "{name}"', reason_id="MK_INTERRUPTED", fix=fix) from None
 
 
+@contextmanager
+def reported_as(reason_id: str, doing: str) -> Iterator[None]:
+    """A node command's failure as minikube reports it (``GUEST_NODE_START: starting node: ...``);
+    Ctrl-C stays ``MK_INTERRUPTED``."""
+    try:
+        yield
+    except MinikubeError as e:
+        if e.reason_id == "MK_INTERRUPTED":
+            raise
+        raise MinikubeError(f"{doing}: {e.message}", reason_id=reason_id, fix=e.fix) from None
+
+
 def missing_node(profile: str, name: str) -> MinikubeError:
     return MachineNotFoundError(f"retrieving node: Could not find node {name}", reason_id="GUEST_NODE_RETRIEVE",
                                 fix=f"See the nodes with: minikube node list -p {profile}")
