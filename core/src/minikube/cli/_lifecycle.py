@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
@@ -18,54 +17,14 @@ from ..config import Node, list_profiles, load_profile
 from ..machine import HostStore, Machines
 from ..registry import Registry
 from . import _ui
+from ._lookup import existing, node_machine, node_machines, owner_profile, refuse_node_as_profile
 from ._settings import profile_name
 
 log = logging.getLogger("minikube.cli")
 
 
-def not_found(name: str) -> MachineNotFoundError:
-    return MachineNotFoundError(f'Profile "{name}" not found. Run "minikube profile list" to view all profiles.',
-                                fix=f'To start a cluster, run: "minikube start -p {name}"')
-
-
-def existing_or_none(name: str) -> Machines | None:
-    """The machines of this store if machine ``name`` exists in it, else None."""
-    machines = Registry().machines()
-    log.info("profile %s in %s", name, machines.store.home)
-    return machines if machines.exists(name) else None
-
-
-def _existing(profile: str | None) -> tuple[str, Machines]:
-    from ._nodes import refuse_node_as_profile
-
-    name = profile_name(profile)
-    refuse_node_as_profile(name)
-    machines = existing_or_none(name)
-    if machines is None:
-        raise not_found(name)
-    return name, machines
-
-
-def node_machine(name: str, node: str | None, missing: Callable[[str], MinikubeError] | None = None) -> str:
-    """The machine of ``-n NODE`` (``m02`` or ``minikube-m02``) in profile ``name``; the primary's by default."""
-    if node is None:
-        return name
-    from ._nodes import missing_node
-
-    try:
-        cfg = load_profile(name)
-    except NotFoundError:
-        raise not_found(name) from None
-    found = cfg.find_node(node)
-    if found is None:
-        raise (missing or (lambda n: missing_node(name, n)))(node)
-    return cfg.machine_name_of(found)
-
-
 def run_stop(profile: str | None) -> None:
-    name, machines = _existing(profile)
-    from ._nodes import node_machines
-
+    name, machines = existing(profile)
     _ui.events_for(name)
     stopped = 0
     for machine in reversed(node_machines(name, machines)):  # the primary first, as minikube does
@@ -90,8 +49,6 @@ HOME_ENTRIES = ("machines", "profiles", "cache", "locks", "certs", "logs", "conf
 
 
 def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
-    from ._nodes import owner_profile
-
     store = HostStore()
     # every profile, and every machine that is no profile's node (a node goes with its profile)
     everything = sorted(set(list_profiles()) | {m for m in store.list() if owner_profile(m) is None})
@@ -123,8 +80,6 @@ def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
 
 
 def _delete_one(name: str) -> None:
-    from ._nodes import refuse_node_as_profile
-
     refuse_node_as_profile(name)
     reg = Registry()
     machines = reg.machines()
@@ -139,8 +94,6 @@ def _delete_one(name: str) -> None:
 
     if kill_mount_processes(name):  # each unmounts and lets go of its share first, as minikube's delete does
         time.sleep(1.0)
-    from ._nodes import node_machines
-
     try:
         for machine in node_machines(name, machines):  # workers first: the primary takes shared networks
             if machine == name or store.machine_dir(machine).exists():
@@ -192,7 +145,7 @@ def remove_machine(reg: Registry, machines: Machines, name: str, *, profile: str
 # --- ip, ssh ------------------------------------------------------------------------------------
 
 def run_ip(profile: str | None, node: str | None = None) -> None:
-    name, machines = _existing(profile)
+    name, machines = existing(profile)
     machine = node_machine(name, node)
     if not machines.exists(machine):
         raise MachineNotFoundError(f'machine "{machine}" does not exist',
@@ -210,7 +163,7 @@ def _no_such_node(node: str) -> MinikubeError:
 
 
 def run_ssh(profile: str | None, command: list[str], node: str | None = None) -> None:
-    name, machines = _existing(profile)
+    name, machines = existing(profile)
     machine = node_machine(name, node, _no_such_node)
     if not machines.exists(machine):
         raise _no_such_node(node or machine)

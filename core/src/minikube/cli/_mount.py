@@ -111,7 +111,7 @@ def mount_in_guest(session: MachineSession, shares: tuple[Share, ...] | list[Sha
 # --- minikube mount --------------------------------------------------------------------------
 
 def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool) -> None:
-    from ._lifecycle import _existing
+    from ._lookup import existing
     from ._settings import profile_name
 
     if kill:
@@ -124,7 +124,7 @@ def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool)
         raise UsageError("minikube mount needs SRC:DST", fix="Run: minikube mount /host/dir:/guest/dir")
     request.string = spec
     request.check()
-    name, machines = _existing(profile)
+    name, machines = existing(profile)
     reg = Registry()
     dname = machines.load(name).driver_name
     share = request.share_for(reg, dname)

@@ -12,11 +12,12 @@ from ..config import ClusterConfig, Node, load_profile, profile_lock, profile_pa
 from ..machine import Machines, State
 from ..registry import Registry
 from . import _ui
-from ._nodes import Crew, interrupted_as, missing_node, reported_as
+from ._lookup import missing_node
+from ._nodes import Crew, interrupted_as, reported_as
 
 
 def _profile(profile: str | None) -> tuple[str, ClusterConfig, Registry, Machines]:
-    from ._lifecycle import not_found
+    from ._lookup import not_found
     from ._settings import profile_name
 
     name = profile_name(profile)
@@ -58,7 +59,7 @@ def run_node_add(profile: str | None, worker: bool, control_plane: bool, delete_
                                 fix=f"Remove it with: minikube delete -p {machine}")
         save_profile(cfg)
     roles = " ".join(r for r, on in (("control-plane", control_plane), ("worker", worker)) if on)
-    _ui.set_step("Adding Node")
+    _ui.set_step("Starting Node")  # minikube names no step of its own for node add
     _ui.info(f"* Adding node {node.name} to cluster {name} as [{roles}]")
     from ._start import local_image
 
@@ -93,7 +94,7 @@ def run_node_delete(profile: str | None, wanted: str) -> None:
     name, cfg, reg, machines = _profile(profile)
     _running(name, cfg, machines)
     node = _find(name, cfg, wanted)
-    _ui.set_step("Deleting Node")
+    _ui.set_step("Deleting")
     _ui.info(f"* Deleting node {wanted} from cluster {name}")
     if not node.name:
         raise MinikubeError(f'deleting node: "{wanted}" is the primary control-plane node of "{name}": it cannot be '

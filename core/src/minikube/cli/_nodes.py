@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
-from .._errors import MachineNotFoundError, MinikubeError, UsageError
+from .._errors import MinikubeError
 from ..config import ClusterConfig, Node, update_profile
 from ..machine import Driver, Machines, MachineSession, shares_of
 from . import _ui
@@ -199,61 +199,6 @@ def waiting_for(name: str) -> Callable[[], None]:
     return lambda: _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
 
 
-# --- which machines a profile has -------------------------------------------------------------
-
-def node_machines(name: str, machines: Machines) -> list[str]:
-    """Every machine of profile ``name``, workers first and the primary last (the order ``delete``
-    removes them in, so a network the nodes share goes with the last one).
-
-    The profile's nodes, plus any ``<name>-mNN`` machine in the store that is not a profile of its
-    own (a node whose record the profile lost when a command was killed)."""
-    from ..config import NODE_NAME_RE, list_profiles, load_profile
-
-    found: list[str] = []
-    try:
-        cfg = load_profile(name)
-        found = [cfg.machine_name_of(n) for n in cfg.nodes]
-    except MinikubeError:
-        found = [name]
-    profiles = set(list_profiles())
-    prefix = f"{name}-"
-    for m in machines.store.list():
-        if m.startswith(prefix) and NODE_NAME_RE.match(m[len(prefix):]) and m not in profiles and m not in found:
-            found.append(m)
-    workers = [m for m in found if m != name]
-    return [*workers, name]
-
-
-def owner_profile(machine: str) -> tuple[str, Node] | None:
-    """The other profile (and its node) whose machine ``machine`` is, if it is not a profile itself:
-    commands refuse to take a node's machine for a profile (``-p minikube-m02``)."""
-    from ..config import list_profiles, load_profile, profile_path
-
-    if profile_path(machine).is_file():
-        return None
-    for other in list_profiles():
-        try:
-            cfg = load_profile(other)
-        except MinikubeError:
-            continue
-        node = next((n for n in cfg.nodes if n.name and cfg.machine_name_of(n) == machine), None)
-        if node is not None:
-            return other, node
-    return None
-
-
-def refuse_node_as_profile(name: str, *, new: bool = False) -> None:
-    """A name that is another profile's node is no profile (for a new one, minikube's "Profile
-    name should be unique")."""
-    owner = owner_profile(name)
-    if owner is not None:
-        profile, node = owner
-        said = "Profile name should be unique: " if new else ""
-        raise UsageError(f'{said}"{name}" is node {node.name} of the profile "{profile}", not a profile',
-                         fix=f"Work on the node with: minikube node start|stop|delete {node.name} -p {profile}, "
-                             f"or ssh -n {node.name} -p {profile}; or choose another profile name")
-
-
 @contextmanager
 def interrupted_as(what: str, name: str, fix: str) -> Iterator[None]:
     """Ctrl-C during a one-machine step as minikube's MK_INTERRUPTED line."""
@@ -273,8 +218,3 @@ def reported_as(reason_id: str, doing: str) -> Iterator[None]:
         if e.reason_id == "MK_INTERRUPTED":
             raise
         raise MinikubeError(f"{doing}: {e.message}", reason_id=reason_id, fix=e.fix) from None
-
-
-def missing_node(profile: str, name: str) -> MinikubeError:
-    return MachineNotFoundError(f"retrieving node: Could not find node {name}", reason_id="GUEST_NODE_RETRIEVE",
-                                fix=f"See the nodes with: minikube node list -p {profile}")

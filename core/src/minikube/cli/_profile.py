@@ -64,7 +64,7 @@ def run_profile(args: list[str]) -> None:
     if name == "default":
         name = DEFAULT_PROFILE  # minikube's alias; the default profile may be set before it is started
     elif not _exists(name):
-        from ._lifecycle import not_found
+        from ._lookup import not_found
 
         raise not_found(name)
     settings.data["profile"] = name

@@ -76,7 +76,7 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
     check(wanted, force=force, driver=requested.value, config=settings.path)  # memory, CPUs, disk
     mounts = mounts or MountRequest()
     mounts.check()  # the mount string's paths and kind
-    from ._nodes import refuse_node_as_profile
+    from ._lookup import refuse_node_as_profile
 
     refuse_node_as_profile(name, new=True)
     reg = Registry()

@@ -95,7 +95,7 @@ def run_status(profile: str | None, output: str, fmt: str | None = None, node: s
     if fmt is not None and output != "text":
         raise UsageError("Cannot use both --output and --format options", fix="See: minikube status --help")
     pieces = compile_format(DEFAULT_FORMAT if fmt is None else fmt)
-    from ._lifecycle import not_found
+    from ._lookup import not_found
     from ._settings import profile_name
 
     name = profile_name(profile)
@@ -142,7 +142,7 @@ def _nodes(name: str, node: str | None) -> list[tuple[str, bool]]:
     from ..config import load_profile
 
     if node is not None:
-        from ._lifecycle import node_machine
+        from ._lookup import node_machine
 
         machine = node_machine(name, node)
         return [(machine, machine != name)]
