@@ -253,3 +253,10 @@ def test_delete_removes_the_machines_lock_file(mk: Mk) -> None:
     assert not lock.exists()
     mk.ok("start", "--driver", "fake", "-p", "lk")  # and a new machine of that name locks as before
     assert mk.json("status", "-p", "lk", "-o", "json")["Host"] == "Running"
+
+
+def test_start_refuses_a_reserved_profile_name(mk: Mk) -> None:
+    """minikube's start: a profile named like one of its commands is refused before anything is made."""
+    err = assert_error(mk("start", "--driver", "fake", "-p", "stop"), "MK_USAGE", 14)
+    assert 'Profile name "stop" is reserved keyword' in err
+    assert not (mk.home / "profiles" / "stop").exists() and not (mk.home / "machines" / "stop").exists()

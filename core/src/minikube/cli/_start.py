@@ -62,6 +62,11 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         raise typer.Exit()
     # Every value is checked before anything is touched.
     name = settings.profile(profile)
+    from ._profile import RESERVED
+
+    if name in RESERVED:  # minikube's start refuses a profile named like one of its commands
+        raise UsageError(f'Profile name "{name}" is reserved keyword. To delete this profile, run: '
+                         f'"minikube delete -p {name}"', fix="Choose another name with: minikube start -p NAME")
     if nodes is not None and nodes < 1:
         raise UsageError(f"--nodes must be at least 1, not {nodes}", fix="Start one node: minikube start --nodes 1; "
                          f"add more later with: minikube node add -p {name}")
