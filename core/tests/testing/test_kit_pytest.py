@@ -111,14 +111,15 @@ def test_ready_made_suite_with_the_driver_named_on_the_command_line(site: Site, 
 
 
 def test_a_multinode_driver_has_its_nodes_checked(site: Site, tmp_path: Path) -> None:
-    """Declaring multinode turns the nodes check on: builtin, and through two plugin processes at once."""
+    """Declaring multinode turns the nodes check on: builtin one node after the other, and through two
+    plugin processes at once (parallel)."""
     def toml(name: str, builtin: str, capabilities: str) -> str:
         return TOML.format(name=name, aliases="[]", builtin=builtin, default="true", priority="Fallback",
                            platforms="[]", api=">=1.4,<2", summary="test") + f"[drivers.{name}.capabilities]\n{capabilities}\n"
 
-    site.add_driver("fake", FAKE_SOURCE, toml=toml("fake", "true", "multinode = true\nparallel = true"))
+    site.add_driver("fake", FAKE_SOURCE, toml=toml("fake", "true", "multinode = true"))
     site.add_driver("plugfake", PLUGFAKE_SOURCE.replace("machine_name=cfg.name", "machine_name=cfg.machine_name"),
-                    toml=toml("plugfake", "false", "multinode = true"), console_script=PLUGFAKE_SCRIPT)
+                    toml=toml("plugfake", "false", "multinode = true\nparallel = true"), console_script=PLUGFAKE_SCRIPT)
     for name in ("fake", "plugfake"):
         p = run_pytest(site, tmp_path / name, "-k", "nodes_distinct", test=f"""
             from minikube.testing import DriverConformance
