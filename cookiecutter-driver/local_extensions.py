@@ -15,6 +15,9 @@ from jinja2.ext import Extension
 #: Used when minikube is not importable where cookiecutter runs (e.g. cookiecutter from pipx).
 FALLBACK_CORE_VERSION = "0.5.0"
 FALLBACK_DRIVER_API = "1.4"
+#: The driver API the baked code needs whatever core runs cookiecutter: its configure reads
+#: ClusterConfig.machine_name (1.4).
+TEMPLATE_DRIVER_API = "1.4"
 
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
@@ -52,14 +55,22 @@ def minikube_version() -> str:
 
 
 def driver_api_range() -> str:
-    """``>=1.1,<2`` for a core implementing driver API 1.1: at least its minor, below the next major
-    (the API's own compatibility promise)."""
+    """``>=1.4,<2`` for a core implementing driver API 1.4: at least its minor (and never below
+    what the template's code needs, ``TEMPLATE_DRIVER_API``), below the next major (the API's own
+    compatibility promise)."""
     try:
         from minikube import DRIVER_API_VERSION as api
     except ImportError:
         api = FALLBACK_DRIVER_API
-    major, _, minor = str(api).partition(".")
-    return f">={major}.{minor or 0},<{int(major) + 1}"
+
+    def parse(v: str) -> tuple[int, int]:
+        major, _, minor = str(v).partition(".")
+        return int(major), int(minor or 0)
+
+    major, minor = parse(api)
+    if major == parse(TEMPLATE_DRIVER_API)[0]:
+        minor = max(minor, parse(TEMPLATE_DRIVER_API)[1])
+    return f">={major}.{minor},<{major + 1}"
 
 
 class MinikubeExtension(Extension):

@@ -13,7 +13,7 @@ from minikube import DriverError
 from minikube.machine import FlagValues, State
 
 from {{ cookiecutter.__package }}.driver import MACHINE_DIR, {{ cookiecutter.__class }}
-from {{ cookiecutter.__package }}.registration import DRIVER
+from {{ cookiecutter.__package }}.registration import DRIVER, configure
 
 
 def make(home: Path, flags: dict[str, object] | None = None, name: str = "m1") -> {{ cookiecutter.__class }}:
@@ -25,6 +25,22 @@ def make(home: Path, flags: dict[str, object] | None = None, name: str = "m1") -
 def test_health_is_healthy_on_posix() -> None:
     st = DRIVER.health()
     assert st.installed and st.healthy and not st.error
+
+
+def test_configure_names_the_machine_of_each_node(minikube_home: Path) -> None:
+    """minikube calls configure once per machine: the profile's name for the primary node,
+    <profile>-m02 for node m02 (ClusterConfig.machine_name), each its own directory."""
+    from dataclasses import replace
+
+    from minikube import ClusterConfig
+    from minikube.config import Node, primary_node
+
+    cluster = ClusterConfig(name="p", driver=DRIVER.name, store_path=str(minikube_home),
+                            nodes=[primary_node(), Node(name="m02")])
+    primary, worker = (configure(replace(cluster, node=n)) for n in cluster.nodes)
+    assert (primary.machine_name, worker.machine_name) == ("p", "p-m02")
+    assert primary.machine.directory != worker.machine.directory
+    assert configure(ClusterConfig(name="p", store_path=str(minikube_home))).machine_name == "p"
 
 
 def test_flags_reach_the_machine_definition(minikube_home: Path) -> None:

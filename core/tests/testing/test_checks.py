@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kit_sites import Site
@@ -31,6 +32,7 @@ from minikube.testing import (
     check_health,
     check_lifecycle,
     check_missing_machine,
+    check_nodes,
     check_shares,
     check_store_lifecycle,
     fake_config,
@@ -253,7 +255,107 @@ def test_a_driver_that_keeps_its_shares_passes(tmp_path: Path) -> None:
     assert b"mk-conformance-virtiofs" in raw and b"mk-conformance-9p" in raw
 
 
+# --- nodes ------------------------------------------------------------------------------------------
+
+def multinode_def(driver: type[FakeDriver] = FakeDriver, *, parallel: bool = True,
+                  config: Callable[[ClusterConfig], FakeDriver] | None = None) -> DriverDef:
+    """The fake's def declaring multinode, its config creator naming each machine as it must."""
+    from minikube.registry import Capabilities
+
+    return dataclasses.replace(
+        FAKE_DEF, init=driver, capabilities=Capabilities(multinode=True, parallel=parallel),
+        config=config or (lambda cfg: driver(machine_name=cfg.machine_name, store_path=cfg.store_path)))
+
+
+def nodes_case(driver: type[FakeDriver] = FakeDriver, **kw: Any) -> Callable[[Path], None]:
+    d = multinode_def(driver, **kw)
+    return lambda home: check_nodes(d, driver, default_cluster(d.name, home, "mn"), HostStore(home), 0.5)
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "one-by-one"])
+def test_a_multinode_driver_passes_the_nodes_check(tmp_path: Path, parallel: bool) -> None:
+    d = multinode_def(parallel=parallel)
+    store = HostStore(tmp_path)
+    check_nodes(d, FakeDriver, default_cluster(d.name, tmp_path, "mn"), store, 5)
+    assert store.list() == []
+
+
+def test_the_nodes_check_creates_a_parallel_drivers_nodes_at_once(tmp_path: Path) -> None:
+    """Both creates are in flight together for a parallel driver, one after the other otherwise."""
+    import threading
+
+    inside: list[int] = []
+    most = [0]
+    lock = threading.Lock()
+
+    class Slow(FakeDriver):
+        def create(self) -> None:
+            with lock:
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+            time.sleep(0.3)
+            with lock:
+                inside.pop()
+            super().create()
+
+    for parallel, want in ((True, 2), (False, 1)):
+        most[0] = 0
+        d = multinode_def(Slow, parallel=parallel)
+        check_nodes(d, Slow, default_cluster(d.name, tmp_path, f"p{want}"), HostStore(tmp_path), 5)
+        assert most[0] == want
+
+
+def _profile_of(machine: str) -> str:
+    head, _, node = machine.rpartition("-")
+    return head if head and re.fullmatch(r"m\d\d+", node) else machine
+
+
+class SameIP(FakeDriver):
+    def _ip(self) -> str:
+        return "192.168.50.10"
+
+
+class NetworkGoesWithANode(FakeDriver):
+    """Keeps the profile's network in a file and removes it with whichever node is removed."""
+
+    def _network(self) -> Path:
+        return Path(self.store_path) / f"net-{_profile_of(self.machine_name)}"
+
+    def create(self) -> None:
+        self._network().touch()
+        super().create()
+
+    def remove(self) -> None:
+        self._network().unlink(missing_ok=True)
+        super().remove()
+
+    def get_state(self) -> State:
+        st = super().get_state()
+        return State.STOPPED if st == State.RUNNING and not self._network().exists() else st
+
+
+class OneAtATime(FakeDriver):
+    """One slot for the whole host: a machine created stops the one running before."""
+
+    def _slot(self) -> Path:
+        return Path(self.store_path) / "running"
+
+    def start(self) -> None:
+        super().start()
+        self._slot().write_text(self.machine_name)
+
+    def get_state(self) -> State:
+        st = super().get_state()
+        slot = self._slot()
+        return State.STOPPED if st == State.RUNNING and slot.exists() and slot.read_text() != self.machine_name else st
+
+
 CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "nodes named after the profile": ("nodes-distinct", nodes_case(
+        config=lambda cfg: FakeDriver(machine_name=cfg.name, store_path=cfg.store_path))),
+    "nodes share an IP": ("nodes-distinct", nodes_case(SameIP)),
+    "removing a node takes the network": ("nodes-distinct", nodes_case(NetworkGoesWithANode)),
+    "second node stops the first": ("nodes-distinct", nodes_case(OneAtATime, parallel=False)),
     "driver drops the shares": ("shares-kept", shares_case(keep=False)),
     "bad priority": ("def-valid", def_case(priority=Priority.UNKNOWN)),
     "bad name": ("def-valid", def_case(name="Fake_Driver")),

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from kit_sites import Site
+from kit_sites import TOML, Site
 from minikube.testing import Venv, Wheelhouse
 from minikube.testing._contracts import DOCS
 
@@ -97,16 +97,38 @@ def test_fake_passes_as_a_driver_author_runs_it(site: Site, tmp_path: Path) -> N
             driver = "fake"
         """)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("9 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("9 passed, 2 skipped"), p.stdout
     assert '"fake" is builtin (its DriverDef has init): no plugin binary' in p.stdout
+    assert '"fake" does not declare multinode (one machine per profile: minikube refuses --nodes 2 and node add ' in p.stdout
 
 
 def test_ready_made_suite_with_the_driver_named_on_the_command_line(site: Site, tmp_path: Path) -> None:
     site.add_driver("fake", FAKE_SOURCE)
     p = run_pytest(site, tmp_path / "t", "-v", "--pyargs", "minikube.testing.suite", "--minikube-driver", "fake")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("9 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("9 passed, 2 skipped"), p.stdout
     assert "driver under test: fake" in p.stdout
+
+
+def test_a_multinode_driver_has_its_nodes_checked(site: Site, tmp_path: Path) -> None:
+    """Declaring multinode turns the nodes check on: builtin one node after the other, and through two
+    plugin processes at once (parallel)."""
+    def toml(name: str, builtin: str, capabilities: str) -> str:
+        return TOML.format(name=name, aliases="[]", builtin=builtin, default="true", priority="Fallback",
+                           platforms="[]", api=">=1.4,<2", summary="test") + f"[drivers.{name}.capabilities]\n{capabilities}\n"
+
+    site.add_driver("fake", FAKE_SOURCE, toml=toml("fake", "true", "multinode = true"))
+    site.add_driver("plugfake", PLUGFAKE_SOURCE.replace("machine_name=cfg.name", "machine_name=cfg.machine_name"),
+                    toml=toml("plugfake", "false", "multinode = true\nparallel = true"), console_script=PLUGFAKE_SCRIPT)
+    for name in ("fake", "plugfake"):
+        p = run_pytest(site, tmp_path / name, "-k", "nodes_distinct", test=f"""
+            from minikube.testing import DriverConformance
+
+            class TestConformance(DriverConformance):
+                driver = "{name}"
+            """)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert outcome(p).startswith("1 passed, 10 deselected"), p.stdout  # run, not skipped
 
 
 def test_driver_named_in_the_ini(site: Site, tmp_path: Path) -> None:
@@ -119,7 +141,7 @@ def test_driver_named_in_the_ini(site: Site, tmp_path: Path) -> None:
         class TestConformance(DriverConformance):
             pass
         """)
-    assert p.returncode == 0 and outcome(p).startswith("9 passed, 1 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("9 passed, 2 skipped"), p.stdout + p.stderr
 
 
 def test_no_driver_named_is_a_clear_failure(site: Site, tmp_path: Path) -> None:
@@ -143,7 +165,7 @@ def test_broken_driver_reports_the_contract_and_its_docs(site: Site, tmp_path: P
             timeout = 1
         """)
     assert p.returncode == 1, p.stdout + p.stderr
-    assert outcome(p).startswith("2 failed, 7 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("2 failed, 7 passed, 2 skipped"), p.stdout
     assert f"contract: create -> Running (docs: {DOCS}#contract-create-running)" in p.stdout
     assert f"contract: the minikube lifecycle through the host store (docs: {DOCS}#contract-store-lifecycle)" in p.stdout
     summary = p.stdout.split("broken driver contracts")[1]
@@ -170,10 +192,10 @@ def test_lifecycle_skipped_where_unsupported_unless_the_backend_runs_anywhere(si
             backend_runs_anywhere = {}
         """
     p = run_pytest(site, tmp_path / "a", test=test.format(False))
-    assert p.returncode == 0 and outcome(p).startswith("6 passed, 4 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("6 passed, 5 skipped"), p.stdout + p.stderr
     assert f'the "elsewhere" driver supports {other}, not ' in p.stdout
     p = run_pytest(site, tmp_path / "b", test=test.format(True))
-    assert p.returncode == 0 and outcome(p).startswith("9 passed, 1 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("9 passed, 2 skipped"), p.stdout + p.stderr
 
 
 def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_path: Path) -> None:
@@ -185,7 +207,7 @@ def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_p
             driver = "plugfake"
         """)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("10 passed"), p.stdout
+    assert outcome(p).startswith("10 passed, 1 skipped"), p.stdout
 
 
 def test_fake_driver_not_found_error_survives_the_plugin_protocol(site: Site, tmp_path: Path) -> None:
@@ -230,4 +252,5 @@ def test_the_kit_in_a_venv_with_a_pip_installed_driver(wheelhouse: Wheelhouse, t
                  "--minikube-driver", "fake", "--rootdir", str(tmp_path / "work"),
                  env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout.strip().splitlines()[-1].startswith("9 passed, 1 skipped"), p.stdout
+    # the packaged fake declares multinode (and parallel): its nodes are checked too
+    assert p.stdout.strip().splitlines()[-1].startswith("10 passed, 1 skipped"), p.stdout

@@ -27,8 +27,13 @@ def configure(cluster: ClusterConfig) -> {{ cookiecutter.__class }}:
     ``[drivers.{{ cookiecutter.driver_name }}]`` in its config.toml) to the result once, afterwards: do not apply
     ``cluster.driver_options`` here.  minikube saves the driver's config as the machine's "Driver"
     JSON and hands it back to the driver (or to its plugin process) for every later command.
+
+    It is called once per machine: ``cluster.machine_name`` is the machine's name (the profile's,
+    ``cluster.name``, for the primary node; ``<profile>-m02`` for node ``m02`` of a multi-node
+    profile, ``cluster.node`` being that node).  Name the machine so, and key only what every node
+    of the profile shares (a network) on ``cluster.name``.
     """
-    return {{ cookiecutter.__class }}(machine_name=cluster.name, store_path=cluster.store_path, cpu=cluster.cpus,
+    return {{ cookiecutter.__class }}(machine_name=cluster.machine_name, store_path=cluster.store_path, cpu=cluster.cpus,
                    memory=cluster.memory, disk_size=cluster.disk_size, boot2docker_url=cluster.minikube_iso)
 
 

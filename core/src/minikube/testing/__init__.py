@@ -27,6 +27,7 @@ _API = {
     "._check_config": "check_config check_flags check_shares",
     "._check_def": "check_def check_discovery check_health",
     "._check_lifecycle": "check_lifecycle check_missing_machine check_store_lifecycle",
+    "._check_nodes": "check_nodes",
     "._check_plugin": "check_plugin_binary",
     "._cli": "ErrorLine MinikubeCLI assert_error_line parse_error_line",
     "._conformance": "DriverConformance",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from ._check_config import check_config, check_flags, check_shares
     from ._check_def import check_def, check_discovery, check_health
     from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
+    from ._check_nodes import check_nodes
     from ._check_plugin import check_plugin_binary
     from ._cli import ErrorLine, MinikubeCLI, assert_error_line, parse_error_line
     from ._conformance import DriverConformance

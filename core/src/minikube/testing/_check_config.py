@@ -133,6 +133,7 @@ def check_config(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig
     from ..registry._driving import config_raw
 
     assert d.config is not None
+    machine = cluster.machine_name  # the profile's name, or <profile>-m02 for a node's machine
     with _contract(CONFIG_ROUND_TRIP, f"the config creator, given {cluster!r},"):
         obj = d.config(cluster)
     try:
@@ -154,9 +155,11 @@ def check_config(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig
             dname, mname = driver.driver_name(), driver.get_machine_name()
         if dname != d.name:
             raise _fail(CONFIG_ROUND_TRIP, f'driver_name() is "{dname}", but the driver is registered as "{d.name}"')
-        if mname != cluster.name:
-            raise _fail(CONFIG_ROUND_TRIP, f'get_machine_name() is "{mname}" for the cluster "{cluster.name}": '
-                                           "the config creator must set MachineName from ClusterConfig.name")
+        if mname != machine:
+            node = f' (node "{cluster.node.name}")' if cluster.node is not None and cluster.node.name else ""
+            raise _fail(CONFIG_ROUND_TRIP, f'get_machine_name() is "{mname}" for the machine "{machine}" of the '
+                                           f'cluster "{cluster.name}"{node}: the config creator must set '
+                                           "MachineName from ClusterConfig.machine_name")
         values = flag_defaults(driver.get_create_flags())
         values.update(options or {})
         with _contract(CREATE_FLAGS, f"set_config_from_flags({dict(values)!r})"):
@@ -166,15 +169,15 @@ def check_config(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig
         flagged = _json_object(configured, "get_config_raw() after set_config_from_flags")
     finally:
         driver.close()
-    host = Host(name=cluster.name, driver_name=d.name, driver_raw=configured,
-                host_options=default_host_options(store.machine_dir(cluster.name)))
+    host = Host(name=machine, driver_name=d.name, driver_raw=configured,
+                host_options=default_host_options(store.machine_dir(machine)))
     with _contract(CONFIG_ROUND_TRIP, "saving it in the host store"):
         store.save(host)
-    path = store.config_path(cluster.name)
+    path = store.config_path(machine)
     if stat.S_IMODE(path.stat().st_mode) != 0o600:
         raise _fail(CONFIG_ROUND_TRIP, f"{path} is not 0600")
     with _contract(CONFIG_ROUND_TRIP, "loading it back from the host store"):
-        loaded = store.load(cluster.name)
+        loaded = store.load(machine)
     if loaded.driver_name != d.name or _json_object(loaded.driver_raw, "the stored Driver") != flagged:
         raise _fail(CONFIG_ROUND_TRIP, f"{path} does not give back what was saved")
     again = new_driver()
@@ -189,7 +192,7 @@ def check_config(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig
     if lost:
         raise _fail(CONFIG_ROUND_TRIP, "a driver restored from the host store differs from the one saved: "
                                        + "; ".join(lost))
-    store.remove(cluster.name)
+    store.remove(machine)
     return configured
 
 

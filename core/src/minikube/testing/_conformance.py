@@ -25,6 +25,7 @@ from ..registry import current_platform
 from ._check_config import check_flags, check_shares
 from ._check_def import check_def, check_discovery, check_health
 from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
+from ._check_nodes import check_nodes
 from ._check_plugin import check_plugin_binary
 from ._subject import DriverUnderTest, default_cluster
 
@@ -146,6 +147,16 @@ class DriverConformance:
         raw = driver_under_test.configured(machine)
         check_store_lifecycle(driver_under_test.name, driver_under_test.new_driver, raw,
                               driver_under_test.store, machine, driver_under_test.timeout)
+
+    def test_nodes_distinct(self, driver_under_test: DriverUnderTest) -> None:
+        """Two nodes of one profile (a driver that declares multinode): two machines at once."""
+        d = driver_under_test.definition
+        if not d.capabilities.multinode:
+            pytest.skip(f'"{d.name}" does not declare multinode (one machine per profile: minikube refuses '
+                        "--nodes 2 and node add for it)")
+        self._require_lifecycle(driver_under_test)
+        check_nodes(d, driver_under_test.new_driver, driver_under_test.cluster(driver_under_test.machine_name()),
+                    driver_under_test.store, driver_under_test.timeout, driver_under_test.options)
 
     def test_plugin_binary(self, driver_under_test: DriverUnderTest) -> None:
         if not driver_under_test.external:

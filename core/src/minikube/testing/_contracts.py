@@ -46,11 +46,12 @@ MISSING_MACHINE = Contract("missing-machine", "operations on a missing machine f
 STORE_LIFECYCLE = Contract("store-lifecycle", "the minikube lifecycle through the host store")
 PLUGIN_BINARY = Contract("plugin-binary", "an external driver's plugin binary speaks libmachine's protocol")
 SHARES_KEPT = Contract("shares-kept", "a driver that declares mounts keeps a new machine's shared folders")
+NODES_DISTINCT = Contract("nodes-distinct", "a driver that declares multinode makes each node of a profile its own machine")
 
 CONTRACTS: tuple[Contract, ...] = (
     DEF_VALID, ENTRY_POINT, METADATA, HEALTH, CREATE_FLAGS, CONFIG_ROUND_TRIP, CREATE_RUNNING,
     RUNNING_ADDRESS, STATE_PERSISTS, STOP_STOPPED, START_RUNNING, RESTART_RUNNING, KILL_STOPPED,
-    REMOVE_GONE, MISSING_MACHINE, STORE_LIFECYCLE, PLUGIN_BINARY, SHARES_KEPT,
+    REMOVE_GONE, MISSING_MACHINE, STORE_LIFECYCLE, PLUGIN_BINARY, SHARES_KEPT, NODES_DISTINCT,
 )
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from .._errors import DriverError, HostNotRunningError, MachineNotFoundError
-from ..config import ClusterConfig
+from ..config import NODE_NAME_RE, ClusterConfig
 from ..machine import (
     BaseDriver,
     BoolFlag,
@@ -63,7 +63,13 @@ class FakeDriver(BaseDriver):
         self.create_delay = options.int("fake-create-delay")
 
     def _ip(self) -> str:
-        n = hashlib.sha256(self.machine_name.encode()).digest()[0] % 200 + 10
+        """An address from the profile's name, the next ones for its nodes (``<profile>-m02``...): the
+        machines of one profile never share one."""
+        profile, number = self.machine_name, 1
+        head, _, node = profile.rpartition("-")
+        if head and NODE_NAME_RE.match(node):
+            profile, number = head, int(node[1:])
+        n = (hashlib.sha256(profile.encode()).digest()[0] + number - 1) % 200 + 10
         return f"192.168.50.{n}"
 
     def _need(self) -> None:
