@@ -48,7 +48,8 @@ class Host:
 
 @pytest.fixture
 def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Host:
-    """Stand-in hyperkit, nfsd and ssh first on PATH; leases, exports and vmnet files in tmp."""
+    """Stand-in hyperkit (playing bootpd too), nfsd and ssh first on PATH; leases, exports and vmnet
+    files in tmp."""
     import plistlib
 
     root = tmp_path / "host"
@@ -68,6 +69,9 @@ def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Host:
     monkeypatch.setenv("MINIKUBE_HYPERKIT_VMNET_PLIST", str(h.vmnet_plist))
     monkeypatch.setenv("MINIKUBE_HYPERKIT_EUID", "0")  # the root check passes, whoever runs the tests
     monkeypatch.setenv("STANDIN_HYPERKIT_RECORD", str(h.hyperkit_record))
+    # the stand-in hyperkit plays bootpd too: a VM whose MAC has no lease gets one (a test that
+    # wants bootpd silent unsets this)
+    monkeypatch.setenv("STANDIN_HYPERKIT_BOOTPD_LEASES", str(h.leases))
     monkeypatch.setenv("STANDIN_NFSD_RECORD", str(h.nfsd_record))
     monkeypatch.setenv("STANDIN_SSH_RECORD", str(h.ssh_record))
     return h

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import UUID, Host
+from conftest import Host
 from minikube import ClusterConfig
 from minikube.testing import DriverConformance
 
@@ -28,7 +28,8 @@ class TestHyperkitConformance(DriverConformance):
     driver = "hyperkit"
     backend_runs_anywhere = True  # the stand-in hyperkit runs anywhere
     timeout = 60.0
-    driver_options = {"hyperkit-uuid": UUID}  # its MAC has a lease in the fixture lease file
+    # no hyperkit-uuid: each machine gets a random UUID (the driver's default), so its own MAC,
+    # which the stand-in hyperkit, playing bootpd, gives a lease of its own (conftest.host)
 
     @pytest.fixture
     def driver_backend(self, host: Host, iso_file: Path) -> Iterator[None]:

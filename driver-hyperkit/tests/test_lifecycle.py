@@ -171,7 +171,9 @@ def test_hyperkit_dying_at_start_is_reported_with_its_command_line_and_console(
     d.remove()
 
 
-def test_no_lease_times_out_naming_the_lease_file(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+def test_no_lease_times_out_naming_the_lease_file(host: Host, make_driver,  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STANDIN_HYPERKIT_BOOTPD_LEASES")  # bootpd never answers
     d = make_driver(uuid="c0ffee00-0000-4000-8000-0a0000000001", ip_attempts=3)
     with pytest.raises(DriverError) as e:
         d.create()
@@ -328,9 +330,11 @@ def test_a_garbage_block_in_the_lease_file_does_not_hide_our_lease(host: Host, m
     assert d.get_ip() == "192.168.64.12"
 
 
-def test_the_lease_file_is_polled_until_the_lease_appears(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+def test_the_lease_file_is_polled_until_the_lease_appears(host: Host, make_driver,  # type: ignore[no-untyped-def]
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
+    monkeypatch.delenv("STANDIN_HYPERKIT_BOOTPD_LEASES")  # the lease is written by the timer below
     host.leases.unlink()  # bootpd has not written anything yet
     timer = threading.Timer(0.5, lambda: host.leases.write_text(
         (Path(__file__).parent / "fixtures" / "dhcpd_leases").read_text()))
@@ -341,3 +345,36 @@ def test_the_lease_file_is_polled_until_the_lease_appears(host: Host, make_drive
         assert d.get_ip() == IP
     finally:
         timer.cancel()
+
+
+def test_the_standin_bootpd_leases_each_new_mac_a_fresh_address(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+    """Two machines with their own random UUIDs (the driver's default): two MACs, two leases."""
+    import uuid
+
+    from minikube_driver_hyperkit import find_ip, parse_leases, trim_mac
+    from minikube_driver_hyperkit._vmnet import standin_mac_for_uuid
+
+    a, b = make_driver("hk1", uuid=str(uuid.uuid4())), make_driver("hk2", uuid=str(uuid.uuid4()))
+    a.create()
+    b.create()
+    # the fixture holds .4 .5 .6 .7 .9 and 1.2.3.4: bootpd hands out the lowest free ones
+    assert (a.get_ip(), b.get_ip()) == ("192.168.64.2", "192.168.64.3")
+    text = host.leases.read_text()
+    for d in (a, b):
+        mac = trim_mac(standin_mac_for_uuid(d.uuid))
+        assert f"\thw_address=1,{mac}\n\tidentifier=1,{mac}\n" in text  # bootpd's spelling
+        assert find_ip(parse_leases(text), mac) == d.get_ip()
+    assert not parse_leases(text).problems
+    a.stop()
+    a.start()  # the lease is renewed, not replaced
+    assert a.get_ip() == "192.168.64.2" and host.leases.read_text() == text
+    a.remove()
+    b.remove()
+
+
+def test_the_standin_bootpd_keeps_a_mac_that_has_a_lease(host: Host, make_driver) -> None:  # type: ignore[no-untyped-def]
+    before = host.leases.read_text()
+    d = make_driver()  # conftest.UUID: its MAC has two leases in the fixture
+    d.create()
+    assert d.get_ip() == IP and host.leases.read_text() == before
+    d.remove()
