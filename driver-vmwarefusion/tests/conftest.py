@@ -30,11 +30,22 @@ class Fusion:
     vmrun_record: Path
     vdisk_record: Path
     guest_root: Path
-    ssh: socket.socket  # a loopback listener playing the guest's sshd
+    #: the guests' sshd: one loopback listener per guest address, all on one port
+    sshds: list[socket.socket]
+
+    @property
+    def ssh(self) -> socket.socket:
+        """The first guest's sshd (on 127.0.0.1)."""
+        return self.sshds[0]
 
     @property
     def ssh_port(self) -> int:
         return int(self.ssh.getsockname()[1])
+
+    @property
+    def guest_ips(self) -> list[str]:
+        """The addresses the stand-in vmrun gives the VMs, the first VM started 127.0.0.1."""
+        return [str(s.getsockname()[0]) for s in self.sshds]
 
     def vmrun_calls(self) -> list[list[str]]:
         if not self.vmrun_record.exists():
@@ -47,14 +58,34 @@ class Fusion:
         return [json.loads(ln) for ln in self.vdisk_record.read_text().splitlines()]
 
 
+#: How many VMs may run at once with an address (and a listening sshd) of their own.
+GUESTS = 4
+
+
+def guest_sshds(count: int = GUESTS) -> list[socket.socket]:
+    """Listeners on 127.0.0.1, 127.0.0.2, ... (loopback only, never a wildcard address), all on
+    the port the kernel picked for the first: a guest's sshd is at <its own address>:<that port>."""
+    for _ in range(50):
+        socks: list[socket.socket] = []
+        try:
+            for i in range(1, count + 1):
+                s = socket.socket()
+                socks.append(s)
+                s.bind((f"127.0.0.{i}", socks[0].getsockname()[1] if i > 1 else 0))
+                s.listen(16)
+            return socks
+        except OSError:  # that port is taken on one of the other addresses: another port
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no port free on 127.0.0.1-127.0.0.{count} (is all of 127.0.0.0/8 loopback here?)")
+
+
 @pytest.fixture
 def fusion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fusion]:
     root = tmp_path / "fusion"
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
+    sshds = guest_sshds()
     f = Fusion(root=root, bin=root / "bin", vmrun_record=root / "vmrun.calls", vdisk_record=root / "vdisk.calls",
-               guest_root=root / "guest", ssh=listener)
+               guest_root=root / "guest", sshds=sshds)
     install_standin(f.bin, "vmrun", STANDINS / "vmrun.py")
     install_standin(f.bin, "vmware-vdiskmanager", STANDINS / "vmware-vdiskmanager.py")
     (root / "vmnet8").mkdir()
@@ -66,11 +97,12 @@ def fusion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fusion]:
     monkeypatch.setenv("STANDIN_VMRUN_RECORD", str(f.vmrun_record))
     monkeypatch.setenv("STANDIN_VDISKMANAGER_RECORD", str(f.vdisk_record))
     monkeypatch.setenv("STANDIN_VMRUN_GUEST_ROOT", str(f.guest_root))
-    monkeypatch.setenv("STANDIN_VMRUN_GUEST_IP", "127.0.0.1")
+    monkeypatch.setenv("STANDIN_VMRUN_GUEST_IPS", ",".join(f.guest_ips))  # each VM its own, in this order
     monkeypatch.setenv("MINIKUBE_VMWAREFUSION_DHCPD_CONF_GLOB", str(root / "vmnet*" / "dhcpd.conf"))
     monkeypatch.setenv("MINIKUBE_VMWAREFUSION_LEASES_GLOB", str(root / "leases" / "*.leases"))
     yield f
-    listener.close()
+    for s in sshds:
+        s.close()
 
 
 @pytest.fixture
@@ -82,7 +114,7 @@ def iso_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_driver(tmp_path: Path, iso_file: Path, fusion: Fusion) -> Callable[..., VMwareFusionDriver]:
-    """A configured driver whose guest sshd is the fixture's loopback listener; short waits."""
+    """A configured driver whose guest sshd listens on the fixture's port (on its guest's address); short waits."""
 
     def make(name: str = "vmw", **kw: object) -> VMwareFusionDriver:
         base: dict[str, object] = dict(machine_name=name, store_path=str(tmp_path / "mkhome"), ssh_user="docker",

@@ -31,7 +31,8 @@ class TestVMwareFusionConformance(DriverConformance):
     @pytest.fixture
     def driver_backend(self, fusion: Fusion, iso_file: Path) -> Iterator[None]:
         self.iso = iso_file
-        # the guest's sshd is the fixture's loopback listener
+        # each VM gets its own loopback address from the stand-in vmrun; its sshd is the fixture's
+        # listener on that address, on one port for all
         self.driver_options = {"vmwarefusion-ssh-port": fusion.ssh_port, "vmwarefusion-no-share": True}
         yield
 

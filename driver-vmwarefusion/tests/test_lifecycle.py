@@ -79,7 +79,7 @@ def test_ip_falls_back_to_the_mac_in_vmnet_leases_latest_wins(fusion: Fusion, ma
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     d = make_driver()
     d.create()
-    monkeypatch.delenv("STANDIN_VMRUN_GUEST_IP")  # VMware Tools does not answer
+    monkeypatch.delenv("STANDIN_VMRUN_GUEST_IPS")  # VMware Tools does not answer
     assert d.get_ip() == "172.16.21.131"
     assert ["getGuestIPAddress", str(d.vmx_path), "-wait"] in fusion.vmrun_calls()
 
@@ -89,14 +89,14 @@ def test_ip_from_a_pinned_host_block_in_dhcpd_conf(fusion: Fusion, make_driver, 
     monkeypatch.setenv("STANDIN_VMRUN_MAC", "00:0C:29:AA:BB:01")
     d = make_driver()
     d.create()
-    monkeypatch.delenv("STANDIN_VMRUN_GUEST_IP")
+    monkeypatch.delenv("STANDIN_VMRUN_GUEST_IPS")
     assert d.get_ip() == "172.16.21.50"
 
 
 def test_a_vmx_without_a_mac_is_a_clear_error_and_delete_still_cleans_up(fusion: Fusion, make_driver,  # type: ignore[no-untyped-def]
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STANDIN_VMRUN_NO_MAC", "1")
-    monkeypatch.delenv("STANDIN_VMRUN_GUEST_IP")
+    monkeypatch.delenv("STANDIN_VMRUN_GUEST_IPS")
     d = make_driver(ip_attempts=3)
     store = HostStore(Path(d.store_path))
     machines = Machines(lambda name: VMwareFusionDriver(ip_interval=0.05, ip_attempts=3), store)
@@ -257,3 +257,24 @@ def test_state_matches_whole_vmrun_list_lines_only(fusion: Fusion, make_driver, 
     assert d.get_state() == State.STOPPED
     d.start()
     assert d.get_state() == State.RUNNING
+
+
+def test_each_vm_gets_its_own_guest_address_with_its_own_sshd(fusion: Fusion, make_driver) -> None:  # type: ignore[no-untyped-def]
+    """The stand-in vmrun gives each .vmx its own loopback address (kept across stop/start, given
+    back by deleteVM), where the fixture's sshd listens on the one port the machines share."""
+    assert fusion.guest_ips[:2] == ["127.0.0.1", "127.0.0.2"]
+    assert {s.getsockname()[1] for s in fusion.sshds} == {fusion.ssh_port}
+    a, b = make_driver("vmw1"), make_driver("vmw2")
+    a.create()
+    b.create()  # create waited for SSH at its own address
+    assert (a.get_ip(), b.get_ip()) == ("127.0.0.1", "127.0.0.2")
+    assert (a.get_ssh_hostname(), a.get_ssh_port()) != (b.get_ssh_hostname(), b.get_ssh_port())
+    a.stop()
+    a.start()
+    assert a.get_ip() == "127.0.0.1"
+    a.remove()  # deleteVM gives 127.0.0.1 back
+    c = make_driver("vmw3")
+    c.create()
+    assert (c.get_ip(), b.get_ip()) == ("127.0.0.1", "127.0.0.2")
+    b.remove()
+    c.remove()

@@ -8,15 +8,22 @@ JSON file (``STANDIN_VMRUN_STATE``), so separate invocations agree, as the real 
 * ``start <vmx> nogui``: like Fusion at first power-on, writes ``ethernet0.generatedAddress``
   (``STANDIN_VMRUN_MAC``) into the .vmx unless ``STANDIN_VMRUN_NO_MAC`` is set;
 * ``stop <vmx> [hard] nogui``, ``deleteVM <vmx> nogui`` (removes the VM's files);
-* ``getGuestIPAddress <vmx> -wait``: ``STANDIN_VMRUN_GUEST_IP``, or vmrun's error;
+* ``getGuestIPAddress <vmx> -wait``: the address VMware Tools reports for that VM, or vmrun's
+  error when ``STANDIN_VMRUN_GUEST_IPS`` is unset or empty (Tools never answers).  Each VM
+  (by its .vmx path) gets its own address, as vmnet's DHCP server gives each VM its own lease:
+  at its first ``start``, the first address of ``STANDIN_VMRUN_GUEST_IPS`` (comma-separated)
+  that no other VM holds; it keeps it across stop/start and gives it back at ``deleteVM``.
+  With every address taken, the VM gets none (the error again);
 * ``-gu USER -gp PASS <guest operation> <vmx> ...``: checks the boot2docker credentials;
   ``CopyFileFromHostToGuest`` copies into ``STANDIN_VMRUN_GUEST_ROOT``.
 
 Errors look like vmrun's: ``Error: ...`` on stdout, exit status 255.  ``STANDIN_VMRUN_FAIL``
 (comma-separated commands) makes those commands fail with ``STANDIN_VMRUN_FAIL_MESSAGE``.
-Every call is appended to ``STANDIN_VMRUN_RECORD`` as a JSON list.
+Every call is appended to ``STANDIN_VMRUN_RECORD`` as a JSON list.  Calls that read or change
+the state hold a lock on ``STANDIN_VMRUN_STATE.lock`` while they do, so concurrent calls agree.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -33,7 +40,7 @@ def load():
         with open(os.environ["STANDIN_VMRUN_STATE"]) as f:
             return json.load(f)
     except FileNotFoundError:
-        return {"running": []}
+        return {"running": [], "addresses": {}}
 
 
 def save(state):
@@ -54,7 +61,10 @@ if not args:
 cmd = args[0]
 if cmd in os.environ.get("STANDIN_VMRUN_FAIL", "").split(","):
     fail(os.environ.get("STANDIN_VMRUN_FAIL_MESSAGE", "The operation was canceled"))
+lock = os.open(os.environ["STANDIN_VMRUN_STATE"] + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(lock, fcntl.LOCK_EX)  # released when the process exits
 state = load()
+addresses = state.setdefault("addresses", {})  # vmx path -> the guest's address
 if cmd == "list":
     others = [p for p in os.environ.get("STANDIN_VMRUN_OTHER_VMS", "").split(":") if p]
     vms = others + state["running"]
@@ -92,6 +102,11 @@ if cmd == "start":
             f.write(f'ethernet0.generatedAddress = "{mac}"\nethernet0.generatedAddressOffset = "0"\n'
                     'uuid.bios = "56 4d 3c 1e 2f 8a 7b 11-9c 0d 55 46 21 9d 6e 3a"\n')
     state["running"].append(vmx)
+    if vmx not in addresses:  # first power-on: the guest gets a lease of its own
+        pool = [a.strip() for a in os.environ.get("STANDIN_VMRUN_GUEST_IPS", "").split(",") if a.strip()]
+        free = [a for a in pool if a not in addresses.values()]
+        if free:
+            addresses[vmx] = free[0]
 elif cmd == "stop":
     if not running:
         fail(f"The virtual machine is not powered on: {vmx}")
@@ -99,6 +114,7 @@ elif cmd == "stop":
 elif cmd == "deleteVM":
     if running:
         fail("The virtual machine should not be powered on. It is already running.")
+    addresses.pop(vmx, None)
     base = vmx[: -len(".vmx")]
     for suffix in (".vmx", ".vmdk", ".vmsd", ".nvram", ".vmxf"):
         if os.path.exists(base + suffix):
@@ -106,7 +122,7 @@ elif cmd == "deleteVM":
 elif cmd == "getGuestIPAddress":
     if not running:
         fail(f"The virtual machine is not powered on: {vmx}")
-    ip = os.environ.get("STANDIN_VMRUN_GUEST_IP")
+    ip = addresses.get(vmx) if os.environ.get("STANDIN_VMRUN_GUEST_IPS") else None
     if not ip:
         fail("Unable to get the IP address")
     print(ip)
