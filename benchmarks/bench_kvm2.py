@@ -74,7 +74,7 @@ def tiny_iso() -> Path:
 class Baseline:
     """The same guest without minikube: prepared files and network, then define/start/poll."""
 
-    def __init__(self, work: Path, iso: Path) -> None:
+    def __init__(self, work: Path, iso: Path, cpus: int = 2) -> None:
         import ipaddress
 
         from minikube.machine import generate_ssh_key
@@ -82,6 +82,7 @@ class Baseline:
         from minikube_driver_kvm2._xml import network_subnets, network_xml
 
         self.work = work
+        self.cpus = cpus
         self.iso = work / "boot2docker.iso"
         shutil.copyfile(iso, self.iso)
         self.key = generate_ssh_key(work / "id_rsa")
@@ -105,23 +106,41 @@ class Baseline:
         mac = "16:" + ":".join(secrets.token_hex(1) for _ in range(5))
         disk = self.work / f"{name}.rawdisk"
         write_raw_disk(disk, self.key, 256)
-        spec = DomainSpec(name=name, memory_mb=512, cpus=2, virt_type="qemu", iso=str(self.iso), disk=str(disk),
+        spec = DomainSpec(name=name, memory_mb=512, cpus=self.cpus, virt_type="qemu", iso=str(self.iso), disk=str(disk),
                           private_network=self.network, network="default", private_mac=mac,
                           console_log=str(self.work / f"{name}.log"), run_as=(os.geteuid(), os.getegid()))
         xml = self.work / f"{name}.xml"
         xml.write_text(domain_xml(spec))
         return name, mac, xml
 
-    def boot(self) -> float:
-        name, mac, xml = self.prepare()
+    def boot(self, count: int = 1) -> float:
+        """Boot ``count`` guests at once (one thread each) until every one has its lease."""
+        import threading
+
+        guests = [self.prepare() for _ in range(count)]
         t = time.perf_counter()
-        virsh("define", str(xml))
-        virsh("start", name)
-        while not re.search(r"\d+\.\d+\.\d+\.\d+/", virsh("net-dhcp-leases", self.network, "--mac", mac)):
-            time.sleep(0.25)
+        errors: list[Exception] = []
+
+        def one(name: str, mac: str, xml: Path) -> None:
+            try:
+                virsh("define", str(xml))
+                virsh("start", name)
+                while not re.search(r"\d+\.\d+\.\d+\.\d+/", virsh("net-dhcp-leases", self.network, "--mac", mac)):
+                    time.sleep(0.25)
+            except Exception as e:  # noqa: BLE001 - raised below, after the others
+                errors.append(e)
+
+        threads = [threading.Thread(target=one, args=g) for g in guests]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
         took = time.perf_counter() - t
-        virsh("destroy", name)
-        virsh("undefine", name)
+        for name, _, _ in guests:
+            virsh("destroy", name, check=False)
+            virsh("undefine", name, check=False)
+        if errors:
+            raise errors[0]
         return took
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from minikube import ClusterConfig, ConfigError, UsageError
+from minikube.config import Node, primary_node
 from minikube.machine import BoolFlag, FlagValues, IntFlag, StringFlag, parse_mount_string
 from minikube_driver_kvm2 import KVMDriver, configure
 
@@ -150,3 +151,37 @@ def test_a_bad_saved_share_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as e:
         again.configured_shares()
     assert '"Shares"' in e.value.message and "GuestPath" in e.value.message
+
+
+# --- the nodes of a multi-node profile ------------------------------------------------------------
+
+def test_a_worker_node_is_its_own_machine_on_the_profiles_network(tmp_path: Path) -> None:
+    """``configure`` for node m02 of profile p: machine p-m02 with its own MAC and disk in its own
+    directory, on the profile's network mk-p; the profile's shares are the primary's only."""
+    share = parse_mount_string(f"{tmp_path}:/mnt/src", "virtiofs")
+    nodes = [primary_node(), Node(name="m02")]
+    d = configure(cluster(name="p", nodes=nodes, node=Node(name="m02"), mounts=[share.to_json()]))
+    assert d.machine_name == "p-m02"
+    assert d.private_network == "mk-p"
+    assert d.network == "default"
+    assert d.private_mac == spec_mac("p-m02")
+    assert d.disk_path == "/tmp/mkhome/machines/p-m02/p-m02.rawdisk"
+    assert d.iso == "/tmp/mkhome/machines/p-m02/boot2docker.iso"
+    assert d.get_ssh_key_path() == "/tmp/mkhome/machines/p-m02/id_rsa"
+    assert d.shares == [] and d.configured_shares() == ()
+    assert (d.memory, d.cpu, d.disk_size) == (3072, 3, 12345)  # the profile's sizes, as the primary's
+
+    primary = configure(cluster(name="p", nodes=nodes, node=nodes[0], mounts=[share.to_json()]))
+    assert primary.machine_name == "p" and primary.private_network == "mk-p"
+    assert primary.private_mac == spec_mac("p") != d.private_mac
+    assert primary.disk_path == "/tmp/mkhome/machines/p/p.rawdisk"
+    assert primary.configured_shares() == (share,)
+
+
+def test_every_node_gets_its_own_mac_on_the_same_network() -> None:
+    nodes = [primary_node(), Node(name="m02"), Node(name="m03")]
+    drivers = [configure(cluster(name="p", nodes=nodes, node=n)) for n in nodes]
+    assert [d.machine_name for d in drivers] == ["p", "p-m02", "p-m03"]
+    assert {d.private_network for d in drivers} == {"mk-p"}
+    assert len({d.private_mac for d in drivers}) == 3
+    assert len({d.disk_path for d in drivers}) == 3

@@ -14,6 +14,7 @@ from minikube.machine import B2D_MAGIC, State
 from minikube_driver_kvm2 import KVMDriver
 from minikube_driver_kvm2._libvirt import connection_error
 from minikube_driver_kvm2._net import free_subnets, host_networks
+from minikube_driver_kvm2._network import activate, ensure_private_network
 from minikube_driver_kvm2._xml import DomainSpec, dhcp_hosts, domain_xml, read_domain
 
 TEST_URI = "test:///default"
@@ -150,6 +151,76 @@ def test_private_network_create_reserve_and_remove(test_conn: Any, tmp_path: Pat
             net.destroy()
             net.undefine()
         d.close()
+
+
+def test_activate_accepts_a_network_another_command_started_meanwhile() -> None:
+    """Two nodes starting the same new network: libvirt refuses the second ``create`` ("network is
+    already active"), which is no failure: the network is up."""
+    import libvirt
+
+    class Raced:
+        active = False
+        auto = False
+
+        def isActive(self) -> bool:  # noqa: N802 - libvirt's names
+            return self.active
+
+        def create(self) -> None:
+            self.active = True  # the other command's create won
+            raise libvirt.libvirtError("Requested operation is not valid: network is already active")
+
+        def autostart(self) -> bool:
+            return self.auto
+
+        def setAutostart(self, on: int) -> None:  # noqa: N802
+            self.auto = bool(on)
+
+        def name(self) -> str:
+            return "mk-raced"
+
+    net = Raced()
+    activate(net)
+    assert net.active and net.auto
+
+    class Broken(Raced):
+        def create(self) -> None:
+            raise libvirt.libvirtError("the bridge cannot be made")
+
+    with pytest.raises(DriverError) as e:
+        activate(Broken())
+    assert e.value.reason.id == "PR_KVM_NETWORK" and "the bridge cannot be made" in e.value.message
+
+
+def test_the_nodes_of_a_profile_make_one_private_network_at_once(test_conn: Any) -> None:
+    """Threads (the nodes of one ``start --nodes``) ensuring the same new network: one network,
+    active, every thread given it."""
+    import threading
+
+    got: list[str] = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(4)
+
+    def one() -> None:
+        barrier.wait()
+        try:
+            got.append(ensure_private_network(test_conn, "mk-together").UUIDString())
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert not errors and len(got) == 4 and len(set(got)) == 1
+        net = test_conn.networkLookupByName("mk-together")
+        assert net.isActive() and net.autostart()
+    finally:
+        for n in test_conn.listAllNetworks():
+            if n.name() == "mk-together":
+                n.destroy()
+                n.undefine()
 
 
 def test_remove_destroys_and_undefines_our_domain(test_conn: Any, tmp_path: Path) -> None:

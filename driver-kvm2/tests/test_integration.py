@@ -34,12 +34,14 @@ def lease_ips(network: str) -> list[str]:
     return re.findall(r"(\d+\.\d+\.\d+\.\d+)/\d+", virsh("net-dhcp-leases", network).stdout)
 
 
-def ssh_until(minikube: Minikube, name: str, *command: str, want: str, timeout: float = 60) -> str:
-    """``minikube ssh`` inside the test namespace, until the guest's SSH server answers."""
+def ssh_until(minikube: Minikube, name: str, *command: str, want: str, timeout: float = 60, node: str = "") -> str:
+    """``minikube ssh`` (to ``-n node`` if given) inside the test namespace, until the guest's SSH
+    server answers."""
     deadline = time.monotonic() + timeout
     last = ""
+    to_node = ("-n", node) if node else ()
     while time.monotonic() < deadline:
-        p = minikube.in_netns("ssh", "-p", name, "--", *command)
+        p = minikube.in_netns("ssh", "-p", name, *to_node, "--", *command)
         if p.returncode == 0 and want in p.stdout:
             return p.stdout
         last = p.stdout + p.stderr

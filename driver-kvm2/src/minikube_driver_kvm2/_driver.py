@@ -316,7 +316,7 @@ class KVMDriver(BaseDriver):
         mdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         run_as, relabel = self._open_path(conn)
         activate(named_network(conn, self.network, self.uri))
-        activate(self._ensure_private_network(conn))
+        self._ensure_private_network(conn)
         self._copy_iso()
         self.write_disks(generate_ssh_key(self.get_ssh_key_path()))
         if self.gpu:
@@ -372,7 +372,7 @@ class KVMDriver(BaseDriver):
     def start(self) -> None:
         from minikube.machine import require_host_dirs
 
-        from ._network import activate, lease_expiry, lookup_network, named_network, wait_for_ip
+        from ._network import activate, lease_expiry, named_network, wait_for_ip
 
         lv = libvirt_module()
         conn = self._connect()
@@ -380,10 +380,7 @@ class KVMDriver(BaseDriver):
         if not dom.isActive():
             require_host_dirs(self.configured_shares(), self.machine_name)  # before a network is touched
         activate(named_network(conn, self.network, self.uri))
-        private = lookup_network(conn, self.private_network)
-        if private is None:
-            private = self._ensure_private_network(conn)
-        activate(private)
+        private = self._ensure_private_network(conn)  # active, made again if it went
         mac = self._private_mac(dom)
         before = lease_expiry(private, mac)
         if not dom.isActive():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 from typing import Any
 
 from minikube import DriverError
@@ -49,11 +50,17 @@ def named_network(conn: Any, name: str, uri: str) -> Any:
 
 
 def activate(net: Any) -> None:
-    """Start ``net`` and mark it autostart, unless it already is."""
+    """Start ``net`` and mark it autostart, unless it already is.  Another command (or another node
+    of this one) starting it meanwhile is no error: libvirt refuses the second ``create``
+    ("network is already active"), and the network is what was wanted."""
     lv = libvirt_module()
     try:
         if not net.isActive():
-            net.create()
+            try:
+                net.create()
+            except lv.libvirtError:
+                if not net.isActive():
+                    raise
         if not net.autostart():
             net.setAutostart(1)
     except lv.libvirtError as e:
@@ -61,12 +68,40 @@ def activate(net: Any) -> None:
                           fix=f"Check it with: virsh net-start {net.name()}") from None
 
 
+#: One lock per private network name: the nodes of one command (threads) make and start their
+#: shared network one at a time; other commands' races are handled by libvirt's refusals.
+_NETWORK_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _network_lock(name: str) -> threading.Lock:
+    with _LOCKS_LOCK:
+        return _NETWORK_LOCKS.setdefault(name, threading.Lock())
+
+
 def ensure_private_network(conn: Any, name: str) -> Any:
-    """``mk-<name>``: reuse it if it exists, else the first free /24 from 192.168.39.0."""
+    """``mk-<name>``, active: reuse it if it exists, else define it on the first free /24 from
+    192.168.39.0.  Every node of a profile calls this for the same network, maybe at once: the
+    threads of one command take turns; another command defining it first is reused, and one that
+    gives up on its definition (its subnet in use) while we hold it is looked up again."""
+    with _network_lock(name):
+        for attempt in range(3):
+            net = lookup_network(conn, name) or _define_private_network(conn, name)
+            try:
+                activate(net)
+                return net
+            except DriverError:
+                now = lookup_network(conn, name)
+                if attempt == 2 or (now is not None and now.UUIDString() == net.UUIDString()):
+                    raise
+                log.info("network %s was undefined or redefined meanwhile: looking it up again", name)
+        raise AssertionError("unreachable")
+
+
+def _define_private_network(conn: Any, name: str) -> Any:
+    """Define and start ``name`` on the first free /24; the network another command made meanwhile
+    (libvirt refuses a second definition of the name) is returned instead."""
     lv = libvirt_module()
-    net = lookup_network(conn, name)
-    if net is not None:
-        return net
     taken = host_networks()
     for other in conn.listAllNetworks():
         taken += [ipaddress.IPv4Network(s) for s in network_subnets(other.XMLDesc(0))]
@@ -86,6 +121,8 @@ def ensure_private_network(conn: Any, name: str) -> Any:
             log.info("created network %s on %s", name, subnet.network)
             return net
         except lv.libvirtError as e:  # the subnet is in use where libvirtd runs: next one
+            if net.isActive():  # another command started our definition: it is up
+                return net
             last = e
             try:
                 net.undefine()
