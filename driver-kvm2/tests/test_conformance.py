@@ -32,7 +32,7 @@ class TestKVM2Conformance(DriverConformance):
         yield
 
     def cluster_config(self, driver: str, home: Path, machine: str) -> ClusterConfig:
-        self.leftovers.domains.add(machine)
+        self.leftovers.domains.update((machine, f"{machine}-m02"))  # nodes-distinct makes a second node
         self.leftovers.networks.add(f"mk-{machine}")
         cfg = super().cluster_config(driver, home, machine)
         cfg.minikube_iso = self.iso.as_uri()
