@@ -195,8 +195,8 @@ def test_a_list_of_urls_is_tried_in_order_and_the_profile_records_the_one_that_w
     mk.ok("start", "--driver", "fake", "-p", "repeated", "--iso-url", missing, "--iso-url", good)
     mk.ok("start", "--driver", "fake", "-p", "env", env={"MINIKUBE_ISO_URL": f" {missing} , {good} "})
     mk.ok("config", "set", "iso-url", f"{missing},{good}")
-    mk.ok("start", "--driver", "fake", "-p", "config")
-    for name in ("repeated", "env", "config"):
+    mk.ok("start", "--driver", "fake", "-p", "fromconfig")
+    for name in ("repeated", "env", "fromconfig"):
         assert mk.profile_config(name)["MinikubeISO"] == good
 
 
