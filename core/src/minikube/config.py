@@ -207,13 +207,38 @@ def save_profile(cfg: ClusterConfig) -> None:
 @contextmanager
 def profile_lock(name: str) -> Iterator[None]:
     """Serialise changes to one profile's config across processes (``node add`` twice at once gets
-    two names); each machine keeps its own lock for its own work."""
+    two names); each machine keeps its own lock for its own work.
+
+    As a machine's lock, it leaves no file behind for a profile that does not exist when the work
+    is done (deleted, or never made): unlinked while held; a waiter that got the unlinked file's
+    lock takes the lock again on the new file."""
     from filelock import FileLock
+
+    from .machine._store import _holds_current_file
 
     path = localpath.minikube_home() / "locks" / "profiles" / f"{localpath.validate_name(name)}.lock"
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with FileLock(str(path)):
+    lock = FileLock(str(path))
+    lock.acquire()
+    while not _holds_current_file(lock, path):
+        lock.release()
+        lock.acquire()
+    try:
         yield
+    finally:
+        try:
+            if not profile_path(name).exists():
+                path.unlink(missing_ok=True)
+        finally:
+            lock.release()
+
+
+def remove_profile(name: str) -> None:
+    """Remove a profile's directory (its config and events), under its lock."""
+    import shutil
+
+    with profile_lock(name):
+        shutil.rmtree(localpath.profile_dir(name), ignore_errors=True)
 
 
 def update_profile(name: str, change: Callable[[ClusterConfig], None]) -> ClusterConfig:

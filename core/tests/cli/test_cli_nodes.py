@@ -24,6 +24,8 @@ def machines(mk: Mk) -> list[str]:
 def nothing_left(mk: Mk) -> None:
     assert machines(mk) == []
     assert not (mk.home / "profiles").is_dir() or list((mk.home / "profiles").iterdir()) == []
+    locks = mk.home / "locks"  # no machine's lock and no profile's lock outlives it
+    assert not locks.is_dir() or [p for p in locks.rglob("*") if p.is_file()] == []
 
 
 def test_a_profile_of_three_nodes_through_every_command(mk: Mk) -> None:

@@ -13,7 +13,7 @@ import time
 
 from .. import localpath
 from .._errors import ConfigError, MachineNotFoundError, MinikubeError, NotFoundError, RegistryError, UsageError
-from ..config import Node, list_profiles, load_profile
+from ..config import Node, list_profiles, load_profile, remove_profile
 from ..machine import HostStore, Machines
 from ..registry import Registry
 from . import _ui
@@ -102,9 +102,7 @@ def _delete_one(name: str) -> None:
     except KeyboardInterrupt:
         raise MinikubeError(f'interrupted while deleting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube delete -p {name}") from None
-    import shutil
-
-    shutil.rmtree(pdir, ignore_errors=True)
+    remove_profile(name)
     _ui.step("Done", f'Removed all traces of the "{name}" cluster.')
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +19,7 @@ from ..config import (
     primary_node,
     profile_lock,
     profile_path,
+    remove_profile,
     save_profile,
 )
 from ..machine import Driver, Machines
@@ -164,7 +164,7 @@ def _create(reg: Registry, crew: Crew, wanted: dict[str, Resolved]) -> None:
     except MinikubeError as e:
         if not any(machines.exists(cluster.machine_name_of(n)) for n in cluster.nodes):
             # nothing was made (e.g. the pre-create check failed): forget the profile
-            shutil.rmtree(localpath.profile_dir(name), ignore_errors=True)
+            remove_profile(name)
         elif not e.fix or e.reason_id == "MK_INTERRUPTED":
             e.fix = f"Run: minikube delete -p {name}, then start again" if not e.fix else e.fix
         raise
