@@ -64,6 +64,8 @@ _REASONS = [
     Reason("INET_CHECKSUM", 40, "The download did not match its checksum; check the URL's checksum."),
     Reason("INET_DOWNLOAD_BLOCKED", 42, "Check your network and proxy (HTTPS_PROXY), then try again."),
     Reason("IF_SSH_CLIENT", 70),
+    Reason("IF_SSH_TIMEOUT", 72, "Try 'minikube delete', and disable any conflicting VPN or firewall software."),
+    Reason("IF_SSH_AUTH", 78),
     Reason("DRV_CONFLICT", 51, "Uninstall one of the distributions: pip uninstall <distribution>"),
     Reason("DRV_NOT_FOUND", 55),
     Reason("DRV_NOT_DETECTED", 55, "", _DOC),

@@ -27,10 +27,12 @@ from typing import IO, Any
 SOURCE = "https://minikube.sigs.k8s.io/"
 PREFIX = "io.k8s.sigs.minikube."
 
+#: minikube's start steps, and one of ours: "Waiting for SSH" (minikube waits inside "Creating VM";
+#: here a consumer sees the wait for a new or restarted machine to answer as its own step).
 START_STEPS = (
     "Initial Minikube Setup", "Selecting Driver", "Downloading Artifacts", "Starting Node", "Updating Driver",
     "Pulling Base Image", "Running on Localhost", "Local OS Release", "Creating Container", "Creating VM",
-    "Running Remotely", "Preparing Kubernetes", "Generating certificates", "Booting control plane",
+    "Waiting for SSH", "Running Remotely", "Preparing Kubernetes", "Generating certificates", "Booting control plane",
     "Configuring RBAC rules", "Configuring CNI", "Configuring Localhost Environment", "Verifying Kubernetes",
     "Enabling Addons", "Done",
 )

@@ -74,6 +74,11 @@ Profile = Annotated[str | None, typer.Option(
     *PROFILE, help="The profile (cluster) name [env MINIKUBE_PROFILE; config: profile].",
     autocompletion=_complete_profiles, show_default="minikube")]
 Output = Annotated[OutputFormat, typer.Option(*OUTPUT, help="Output format.")]
+#: minikube's --wait-timeout default, as Go prints it.
+DEFAULT_WAIT = "6m0s"
+WaitTimeout = Annotated[str, typer.Option(
+    "--wait-timeout", metavar="DURATION", help="How long to wait for each machine to answer SSH before giving up "
+    "(Go's duration form: 6m0s, 90s).")]
 NodeOption = Annotated[str | None, typer.Option(
     *NODE, help="The node: m02, or its machine's name (minikube-m02) [default: the primary node].")]
 
@@ -148,6 +153,7 @@ def start(
         "--mount-options", metavar="K=V", help="More guest mount options, key=value or key (repeat).")] = None,
     mount_ip: Annotated[str, typer.Option("--mount-ip", help="Ignored: shares are virtio devices, not TCP.")] = "",
     mount_port: Annotated[int, typer.Option("--mount-port", help="Ignored: shares are virtio devices, not TCP.")] = 0,
+    wait_timeout: WaitTimeout = DEFAULT_WAIT,
 ) -> None:
     """Start a machine (create it the first time). The chosen driver's own options
     (minikube start --driver=NAME --help) are accepted too."""
@@ -159,7 +165,8 @@ def start(
     request = MountRequest(mount_string, mount_type, mount_9p_version, mount_uid, mount_gid, mount_msize,
                            list(mount_options or []), mount_ip, mount_port)
     run_start(ctx, profile=profile, driver=driver, cpus=cpus, memory=memory, disk_size=disk_size,
-              iso_url=iso_url, force=force, explain=explain, want_help=want_help, mounts=request, nodes=nodes)
+              iso_url=iso_url, force=force, explain=explain, want_help=want_help, mounts=request, nodes=nodes,
+              wait_timeout=wait_timeout)
 
 
 @app.command("mount")
@@ -257,13 +264,16 @@ def node_add(
                                                     help="Delete the node's machine if it cannot be made.")] = False,
     output: Annotated[OutputFormat, typer.Option(
         *OUTPUT, help="Output format: text, or json for minikube's event stream.")] = OutputFormat.text,
+    wait_timeout: WaitTimeout = DEFAULT_WAIT,
 ) -> None:
     """Add a node (machine) to a running profile: m02, m03... (needs a driver with 'multinode')."""
     from . import _ui
+    from ._duration import parse_duration
     from ._node import run_node_add
 
     _ui.set_output(output.value)
-    run_node_add(profile, worker, control_plane, delete_on_failure)
+    run_node_add(profile, worker, control_plane, delete_on_failure,
+                 wait_timeout=parse_duration(wait_timeout, "--wait-timeout"))
 
 
 @node_app.command("delete")
@@ -275,11 +285,12 @@ def node_delete(name: NodeName, profile: Profile = None) -> None:
 
 
 @node_app.command("start")
-def node_start(name: NodeName, profile: Profile = None) -> None:
+def node_start(name: NodeName, profile: Profile = None, wait_timeout: WaitTimeout = DEFAULT_WAIT) -> None:
     """Start a node of a profile."""
+    from ._duration import parse_duration
     from ._node import run_node_start
 
-    run_node_start(profile, name)
+    run_node_start(profile, name, wait_timeout=parse_duration(wait_timeout, "--wait-timeout"))
 
 
 @node_app.command("stop")

@@ -72,34 +72,26 @@ class MountRequest:
         return self.share(kind)
 
 
-def _wait_for_ssh(target: tuple[str, int, str, str], name: str) -> None:
-    from ..machine._ssh import ssh_unreachable
-
-    deadline = time.monotonic() + SSH_WAIT_S
-    while (why := ssh_unreachable(target[0], target[1])) is not None:
-        if time.monotonic() > deadline:
-            raise MinikubeError(f'cannot reach "{name}" over SSH at {target[0]}:{target[1]} to mount its shared '
-                                f"folders: {why}", reason_id="GUEST_MOUNT_COULD_NOT_CONNECT",
-                                fix=f"Check it with: minikube status -p {name}; then run: minikube start -p {name}")
-        time.sleep(1.0)
-
-
-def mount_in_guest(session: MachineSession, shares: tuple[Share, ...] | list[Share]) -> None:
-    """Mount each share in the running guest (``sudo mkdir -p DST && sudo mount ...``)."""
+def mount_in_guest(session: MachineSession, shares: tuple[Share, ...] | list[Share], *, ready: bool = False) -> None:
+    """Mount each share in the running guest (``sudo mkdir -p DST && sudo mount ...``); unless
+    ``ready`` (``start`` waited for SSH already), first wait for the guest to answer SSH."""
     if not shares:
         return
     from ..machine._ssh import run_over_ssh
 
+    if not ready:
+        try:
+            session.wait_until_ready(timeout=SSH_WAIT_S)
+        except MinikubeError as e:
+            if e.reason_id not in ("IF_SSH_TIMEOUT", "IF_SSH_AUTH"):
+                raise
+            raise MinikubeError(f"cannot mount shared folders: {e.message}", reason_id="GUEST_MOUNT_COULD_NOT_CONNECT",
+                                fix=f"Check it with: minikube status -p {session.name}; then run: minikube start -p "
+                                    f"{session.name}") from None
     target = session.ssh_target()
-    _wait_for_ssh(target, session.name)
     for share in shares:
         _ui.info(f"* Creating mount {share.spec} ...")
-        deadline = time.monotonic() + SSH_WAIT_S
-        while True:
-            proc = run_over_ssh(target, share.mount_command())
-            if proc.returncode != 255 or time.monotonic() > deadline:  # 255: ssh itself failed; try again
-                break
-            time.sleep(2.0)
+        proc = run_over_ssh(target, share.mount_command())
         if proc.returncode != 0:
             said = (proc.stderr.strip() or proc.stdout.strip() or f"exit status {proc.returncode}").splitlines()[-1]
             raise MinikubeError(f"mount {share.spec} in the guest failed: {said}", reason_id="GUEST_MOUNT",

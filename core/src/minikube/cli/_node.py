@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._errors import MinikubeError, UsageError
 from ..config import ClusterConfig, Node, load_profile, profile_lock, profile_path, save_profile, update_profile
-from ..machine import Machines, State
+from ..machine import DEFAULT_WAIT_TIMEOUT, Machines, State
 from ..registry import Registry
 from . import _ui
 from ._lookup import missing_node
@@ -42,7 +42,8 @@ def _find(name: str, cfg: ClusterConfig, wanted: str) -> Node:
     return node
 
 
-def run_node_add(profile: str | None, worker: bool, control_plane: bool, delete_on_failure: bool) -> None:
+def run_node_add(profile: str | None, worker: bool, control_plane: bool, delete_on_failure: bool, *,
+                 wait_timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
     name, cfg, reg, machines = _profile(profile)
     if not worker and not control_plane:
         raise UsageError("a node must be a worker, a control plane or both: not --worker=false alone",
@@ -64,7 +65,7 @@ def run_node_add(profile: str | None, worker: bool, control_plane: bool, delete_
     from ._start import local_image
 
     crew = Crew(machines, cfg, lambda spec: reg.configure(cfg.driver, spec, cfg.driver_options),
-                image=local_image(reg, cfg))
+                image=local_image(reg, cfg), ssh=reg.waits_for_ssh(cfg.driver), wait_timeout=wait_timeout)
     try:
         crew.up_all([node], parallel=False)
     except MinikubeError as e:
@@ -107,7 +108,7 @@ def run_node_delete(profile: str | None, wanted: str) -> None:
     _ui.step("Done", f"Node {wanted} was successfully deleted.")
 
 
-def run_node_start(profile: str | None, wanted: str) -> None:
+def run_node_start(profile: str | None, wanted: str, *, wait_timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
     name, cfg, reg, machines = _profile(profile)
     node = _find(name, cfg, wanted)
     machine = cfg.machine_name_of(node)
@@ -118,7 +119,8 @@ def run_node_start(profile: str | None, wanted: str) -> None:
     from ._start import local_image
 
     crew = Crew(machines, cfg, lambda spec: reg.configure(cfg.driver, spec, cfg.driver_options),
-                image="" if machines.exists(machine) else local_image(reg, cfg), verb="starting")
+                image="" if machines.exists(machine) else local_image(reg, cfg), verb="starting",
+                ssh=reg.waits_for_ssh(cfg.driver), wait_timeout=wait_timeout)
     with reported_as("GUEST_NODE_START", "starting node"):
         crew.up_all([node], parallel=False)
     _ui.step("Done", f"Successfully started node {machine}!")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from .._errors import MinikubeError
 from ..config import ClusterConfig, Node, update_profile
-from ..machine import Driver, Machines, MachineSession, shares_of
+from ..machine import DEFAULT_WAIT_TIMEOUT, Driver, Machines, MachineSession, shares_of
 from . import _ui
 
 log = logging.getLogger("minikube.cli")
@@ -47,6 +47,10 @@ class Crew:
     image: str = ""  # the boot image the driver is given (a local file:// URI), "" to keep the profile's
     first_driver: Driver | None = None  # the primary's driver, made earlier (the caller closes it)
     verb: str = "creating"  # for the Ctrl-C message: "creating" or "starting"
+    #: Whether its machines answer SSH (the driver does not declare ``no_ssh``): each one brought
+    #: up is then waited for, up to ``wait_timeout`` seconds (``--wait-timeout``), before it counts.
+    ssh: bool = True
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT
 
     def __post_init__(self) -> None:
         self.several = len(self.cluster.nodes) > 1
@@ -100,11 +104,15 @@ class Crew:
             raise
         with self._spinner(f'Waiting for "{s.name}" to get an IP address ...'):
             ip = s.wait_for_ip(IP_TIMEOUT_S)
+        record_ip(self.cluster.name, node.name, ip)  # recorded even if the wait below fails: status shows it
+        if self.ssh:  # ready means ready: the machine counts once it runs a command over SSH
+            _ui.step("Waiting for SSH", f'Waiting for "{s.name}" to answer SSH ...')
+            with self._spinner(f'Waiting for "{s.name}" to answer SSH ...'):
+                s.wait_until_ready(timeout=self.wait_timeout, profile=self.cluster.name, check=self._check)
         if not node.name:
             from ._mount import mount_in_guest
 
-            mount_in_guest(s, shares_of(self.cluster))  # a reboot forgets mounts
-        record_ip(self.cluster.name, node.name, ip)
+            mount_in_guest(s, shares_of(self.cluster), ready=self.ssh)  # a reboot forgets mounts
         return ip
 
     def _check(self) -> None:

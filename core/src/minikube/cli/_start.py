@@ -35,7 +35,8 @@ log = logging.getLogger("minikube.cli")
 #: start's own options, for "did you mean" when a driver option is unknown.
 CORE_OPTIONS = ("--profile", "--driver", "--cpus", "--memory", "--disk-size", "--iso-url", "--force",
                 "--explain", "--help", "--output", "--nodes", "--mount", "--mount-string", "--mount-type", "--mount-9p-version",
-                "--mount-uid", "--mount-gid", "--mount-msize", "--mount-options", "--mount-ip", "--mount-port")
+                "--mount-uid", "--mount-gid", "--mount-msize", "--mount-options", "--mount-ip", "--mount-port",
+                "--wait-timeout")
 
 
 def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> None:
@@ -54,7 +55,8 @@ def show_help(ctx: typer.Context, settings: Settings, requested: Resolved) -> No
 
 def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cpus: str | None,
               memory: str | None, disk_size: str | None, iso_url: list[str] | None, force: bool,
-              explain: bool, want_help: bool, mounts: MountRequest | None = None, nodes: int | None = None) -> None:
+              explain: bool, want_help: bool, mounts: MountRequest | None = None, nodes: int | None = None,
+              wait_timeout: str = "6m0s") -> None:
     settings = Settings()
     requested = settings.resolve("driver", driver)
     if want_help:
@@ -70,6 +72,9 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
     if nodes is not None and nodes < 1:
         raise UsageError(f"--nodes must be at least 1, not {nodes}", fix="Start one node: minikube start --nodes 1; "
                          f"add more later with: minikube node add -p {name}")
+    from ._duration import parse_duration
+
+    ready_within = parse_duration(wait_timeout, "--wait-timeout")
     _ui.events_for(name)
     _ui.step("Initial Minikube Setup", _ui.version_line())
     wanted = {k: settings.resolve(k, v) for k, v in
@@ -102,7 +107,7 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
         dname = choice.name
         if existing is not None:
-            _restart(reg, machines, name, dname, ctx.args, wanted, mounts, nodes)
+            _restart(reg, machines, name, dname, ctx.args, wanted, mounts, nodes, ready_within)
             return
         reg.require(dname, multinode=f"--nodes {nodes}" if (nodes or 1) > 1 else None)
         share = mounts.share_for(reg, dname) if mounts.string else None
@@ -131,7 +136,7 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         reg.configure(dname, replace(cluster, node=cluster.primary, minikube_iso=image or cluster.minikube_iso),
                       values, machine_driver)
         crew = Crew(machines, cluster, lambda spec: reg.configure(dname, spec, values), image=image,
-                    first_driver=machine_driver)
+                    first_driver=machine_driver, ssh=reg.waits_for_ssh(dname), wait_timeout=ready_within)
         _create(reg, crew, wanted)
     finally:
         if machine_driver is not None:
@@ -157,7 +162,7 @@ def _create(reg: Registry, crew: Crew, wanted: dict[str, Resolved]) -> None:
             save_profile(cluster)  # every node is listed before any is made: delete finds them all
     if made_meanwhile:  # another start made it while this one chose a driver: start it, make nothing twice
         _ui.info(f'* "{name}" was created by the other minikube command; starting it')
-        _restart(reg, machines, name, cluster.driver, [], wanted, MountRequest(), None)
+        _restart(reg, machines, name, cluster.driver, [], wanted, MountRequest(), None, crew.wait_timeout)
         return
     try:
         ips = crew.up_all(cluster.nodes, parallel=reg.capabilities(cluster.driver).parallel)
@@ -179,7 +184,7 @@ def _done(cluster: ClusterConfig, ips: dict[str, str]) -> None:
 
 
 def _restart(reg: Registry, machines: Machines, name: str, dname: str, args: list[str],
-             wanted: dict[str, Resolved], mounts: MountRequest, nodes: int | None) -> None:
+             wanted: dict[str, Resolved], mounts: MountRequest, nodes: int | None, wait_timeout: float) -> None:
     _ui.set_step("Starting Node")
     cfg = _warn_unchangeable(name, wanted, mounts, nodes)
     if args:
@@ -189,7 +194,8 @@ def _restart(reg: Registry, machines: Machines, name: str, dname: str, args: lis
                  f"minikube delete -p {name}")
     cluster = cfg or ClusterConfig(name=name, driver=dname)  # an unreadable profile: its primary alone
     cluster.driver = dname
-    crew = Crew(machines, cluster, lambda spec: reg.configure(dname, spec, cluster.driver_options), verb="starting")
+    crew = Crew(machines, cluster, lambda spec: reg.configure(dname, spec, cluster.driver_options), verb="starting",
+                ssh=reg.waits_for_ssh(dname), wait_timeout=wait_timeout)
     if not all(machines.exists(cluster.machine_name_of(n)) for n in cluster.nodes):
         crew.image = local_image(reg, cluster)  # a node that was never made (its command was stopped early)
     ips = crew.up_all(cluster.nodes, parallel=reg.capabilities(dname).parallel)

@@ -24,6 +24,7 @@ from .._errors import (
 )
 from ._driver import Driver, State
 from ._poll import wait_for
+from ._ready import DEFAULT_WAIT_TIMEOUT, await_state, run_action, wait_for_ssh
 from ._store import Host, HostStore, default_host_options
 
 log = logging.getLogger("minikube.machine")
@@ -94,8 +95,7 @@ class MachineSession:
             with _step("create", "GUEST_PROVISION"):
                 self.driver.create()
                 self.save()
-                wait_for(lambda: self.driver.get_state() == State.RUNNING, timeout=wait_timeout,
-                         interval=1.0, what=f'"{self.name}" to be Running')
+                await_state(self.driver, "create", self.name, timeout=wait_timeout)
         finally:
             self.save_quietly()
 
@@ -125,19 +125,48 @@ class MachineSession:
                 pass
         self.create(wait_timeout=wait_timeout)
 
+    # Each action returns once the driver reports the state it promises (libmachine's
+    # runActionForState): `minikube stop && minikube status` never says Running.
+
     def start(self) -> None:
         with _step("start", "GUEST_START"):
             if self.driver.get_state() != State.RUNNING:
-                self.driver.start()
+                run_action(self.driver, "start", self.name)
+
+    def restart(self) -> None:
+        with _step("restart", "GUEST_START"):
+            run_action(self.driver, "restart", self.name)
 
     def stop(self) -> None:
         with _step("stop", "GUEST_STOP_TIMEOUT"):
             if self.driver.get_state() not in (State.STOPPED, State.NONE):
-                self.driver.stop()
+                run_action(self.driver, "stop", self.name)
 
     def kill(self) -> None:
         with _step("kill", "GUEST_STOP_TIMEOUT"):
-            self.driver.kill()
+            run_action(self.driver, "kill", self.name)
+
+    def wait_until_ready(self, *, timeout: float = DEFAULT_WAIT_TIMEOUT, profile: str = "",
+                         check: Callable[[], None] | None = None) -> None:
+        """Until the running machine answers an SSH session with its key (libmachine's
+        WaitForSSH); a machine that stops meanwhile ends the wait at once, and so does ``check``
+        raising (the caller's reason to give up)."""
+        target = self.ssh_target()
+
+        def alive() -> None:
+            if check is not None:
+                check()
+            with _step("status", "GUEST_STATUS"):
+                self._running_still()
+
+        wait_for_ssh(target, self.name, timeout=timeout, alive=alive, profile=profile)
+
+    def _running_still(self) -> None:
+        st = self.driver.get_state()
+        if st != State.RUNNING:
+            raise DriverError(f'"{self.name}" stopped while waiting for SSH: its driver reports it '
+                              f"{str(State(st)) or 'Nonexistent'}", reason_id="GUEST_START",
+                              fix="Run the command again with -v 2 to see the driver's logs")
 
     def _running(self) -> None:
         if self.driver.get_state() != State.RUNNING:
@@ -284,6 +313,10 @@ class Machines:
     def start(self, name: str) -> None:
         with self.session(name) as s:
             s.start()
+
+    def restart(self, name: str) -> None:
+        with self.session(name) as s:
+            s.restart()
 
     def stop(self, name: str) -> None:
         with self.session(name) as s:

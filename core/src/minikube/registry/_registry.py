@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("minikube.registry")
 
 DRIVERS_DOC = "https://minikube.sigs.k8s.io/docs/drivers/"
+#: The last driver API before readiness (1.5): a driver whose range admits it was built without it.
+READY_SINCE_BEFORE = "1.4"
 
 
 def _warn_stderr(msg: str) -> None:
@@ -213,6 +215,16 @@ class Registry:
         if info.name in self._registered:
             return self._registered[info.name].capabilities
         return info.capabilities
+
+    def waits_for_ssh(self, name: str) -> bool:
+        """Whether ``start`` waits for the driver's machines to answer SSH before it returns: a
+        driver built for driver API 1.5 or later (its declared range admits no older minor),
+        unless it declares ``no_ssh``.  A driver built for an older API, or one that declares
+        nothing, keeps what it had (the driver API's promise): no wait."""
+        from ._compat import api_admits
+
+        api = self.info(name).api
+        return bool(api) and not self.capabilities(name).no_ssh and not api_admits(api, READY_SINCE_BEFORE)
 
     def require(self, name: str, **wanted: Any) -> None:
         """Refuse (MK_USAGE) what needs a capability the driver lacks, before anything is made.

@@ -92,16 +92,20 @@ class Capabilities:
     #: Its machines boot minikube's ISO (a VM driver): without ``--iso-url``, ``minikube start``
     #: downloads the default boot image for it (driver API 1.2).
     boot_image: bool = False
+    #: Its machines run no SSH server (libmachine's ``none`` driver, a test driver whose machines
+    #: are host processes): ``start`` does not wait for SSH.
+    #: Every other driver's machines answer SSH before ``start`` returns (driver API 1.5).
+    no_ssh: bool = False
 
     #: Capability name -> what a user asks for that needs it (for the refusal).
     WORDS = {"mounts": "shared folders", "multinode": "more than one node",
              "parallel": "creating machines in parallel", "needs_root": "running as root",
-             "boot_image": "booting minikube's ISO"}
-    _FLAGS = ("multinode", "parallel", "needs_root", "boot_image")
+             "boot_image": "booting minikube's ISO", "no_ssh": "machines without SSH"}
+    _FLAGS = ("multinode", "parallel", "needs_root", "boot_image", "no_ssh")
 
     def to_dict(self) -> dict[str, Any]:
         return {"mounts": list(self.mounts), "multinode": self.multinode, "parallel": self.parallel,
-                "needs_root": self.needs_root, "boot_image": self.boot_image}
+                "needs_root": self.needs_root, "boot_image": self.boot_image, "no_ssh": self.no_ssh}
 
     @classmethod
     def parse(cls, table: Any) -> Capabilities:
