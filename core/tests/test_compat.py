@@ -43,7 +43,7 @@ def test_a_whole_lifecycle_through_the_console_script(venv: Venv, driver: str, t
     row = mk.drivers()[driver]
     assert row["status"] == "ok" and row["api"] == ">=1.0,<2", row
     assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": False, "needs_root": False,
-                                   "boot_image": False}
+                                   "boot_image": False, "no_ssh": False}
     p = mk.ok("start", "--driver", driver, "-p", "old")
     assert "Traceback" not in p.stderr and "Deprecat" not in p.stderr
     assert mk("status", "-p", "old").returncode == 0

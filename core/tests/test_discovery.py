@@ -193,7 +193,7 @@ def test_an_invalid_declaration_is_quarantined_in_one_line(declared: Minikube, n
 def test_listings_show_capabilities_and_reasons(declared: Minikube) -> None:
     rows = declared.drivers()
     assert rows["fake"]["capabilities"] == {"mounts": [], "multinode": True, "parallel": True, "needs_root": False,
-                                        "boot_image": False}
+                                        "boot_image": False, "no_ssh": False}
     info = json.loads(declared.ok("drivers", "info", "fake", "-o", "json").stdout)
     assert info["capabilities"]["parallel"] is True
     text = declared.ok("drivers", "info", "fake").stdout

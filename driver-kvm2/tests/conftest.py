@@ -202,16 +202,20 @@ def kvm2_venv(tmp_path_factory: pytest.TempPathFactory, libvirt_host: LibvirtHos
 
 
 class Minikube(MinikubeCLI):
-    """The real ``minikube`` console script of the test venv, with a MINIKUBE_HOME under /tmp."""
+    """The real ``minikube`` console script of the test venv, with a MINIKUBE_HOME under /tmp, run
+    inside the test namespace: ``start`` reaches its guests over SSH before it returns, and every
+    packet to a guest stays in the namespace the tests made."""
 
     def __init__(self, venv: Any, home: Path, host: LibvirtHost) -> None:
         super().__init__(venv, home, env={"LIBVIRT_DEFAULT_URI": host.uri}, timeout=300)
         self.host = host
 
+    def argv(self, *args: str) -> list[str]:
+        return self.host.in_netns(super().argv(*args))
+
     def in_netns(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """``minikube ARGS`` inside the test namespace, for commands that reach the guest over IP."""
-        return subprocess.run(self.host.in_netns(self.argv(*args)), capture_output=True, text=True,
-                              env=self.full_env(), timeout=timeout, stdin=subprocess.DEVNULL)
+        """``minikube ARGS`` (inside the test namespace, as every command here) within ``timeout``."""
+        return self(*args, timeout=timeout)
 
 
 @pytest.fixture

@@ -114,7 +114,9 @@ def test_kill_9_mid_create_then_delete(minikube: Minikube, tiny_iso: Path, lefto
                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while name not in virsh("list", "--name").stdout.split():  # defined and booting: half-way
+        # The test picks its moment to kill (the domain defined and booting: half-way), as a user
+        # pressing kill -9 at some point would; it waits for no result of the product.
+        while name not in virsh("list", "--name").stdout.split():
             assert proc.poll() is None, "minikube start ended before the domain was running"
             assert time.monotonic() < deadline, "the domain never started"
             time.sleep(0.2)

@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -34,19 +33,13 @@ def lease_ips(network: str) -> list[str]:
     return re.findall(r"(\d+\.\d+\.\d+\.\d+)/\d+", virsh("net-dhcp-leases", network).stdout)
 
 
-def ssh_until(minikube: Minikube, name: str, *command: str, want: str, timeout: float = 60, node: str = "") -> str:
-    """``minikube ssh`` (to ``-n node`` if given) inside the test namespace, until the guest's SSH
-    server answers."""
-    deadline = time.monotonic() + timeout
-    last = ""
+def ssh_once(minikube: Minikube, name: str, *command: str, node: str = "") -> str:
+    """One ``minikube ssh`` (to ``-n node`` if given), no retry: whatever command came before it
+    (``start``, ``node add``) said the machine is ready, so it must answer the first time."""
     to_node = ("-n", node) if node else ()
-    while time.monotonic() < deadline:
-        p = minikube.in_netns("ssh", "-p", name, *to_node, "--", *command)
-        if p.returncode == 0 and want in p.stdout:
-            return p.stdout
-        last = p.stdout + p.stderr
-        time.sleep(1)
-    raise AssertionError(f"minikube ssh never gave {want!r}: {last}")
+    p = minikube("ssh", "-p", name, *to_node, "--", *command, timeout=120)
+    assert p.returncode == 0, f"minikube ssh {' '.join(command)} right after it was ready: {p.stdout}{p.stderr}"
+    return p.stdout
 
 
 def virtiofsd_serving(host_dir: Path) -> list[int]:
@@ -73,6 +66,8 @@ def test_lifecycle_qemu(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers
     name = leftovers.profile()
     p = minikube("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url", str(tiny_iso), *SMALL)
     assert p.returncode == 0, p.stderr
+    out = ssh_once(minikube, name, "cat", "/proc/cmdline")  # right after start: ready means ready
+    assert "host=minikube" in out and "console=ttyS0" in out
     assert domain_type(name) == ("qemu", False)  # software emulation: no host-passthrough
 
     p = minikube("status", "-p", name)
@@ -82,9 +77,7 @@ def test_lifecycle_qemu(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers
     assert p.returncode == 0 and ip in lease_ips(f"mk-{name}"), (ip, p.stderr)
     assert f"running at {ip}" in minikube("start", "-p", name).stderr  # already running: says where
 
-    out = ssh_until(minikube, name, "cat", "/proc/cmdline", want="host=minikube")
-    assert "console=ttyS0" in out
-    assert ssh_until(minikube, name, "id", "-un", want="docker").strip() == "docker"
+    assert ssh_once(minikube, name, "id", "-un").strip() == "docker"
     machine = minikube.home / "machines" / name
     assert (machine / "boot2docker.iso").stat().st_size == tiny_iso.stat().st_size
     assert "tiny-minikube" in (machine / "console.log").read_text(errors="replace")
@@ -97,8 +90,8 @@ def test_lifecycle_qemu(minikube: Minikube, tiny_iso: Path, leftovers: Leftovers
 
     p = minikube("start", "-p", name)
     assert p.returncode == 0, p.stderr
+    assert "host=minikube" in ssh_once(minikube, name, "cat", "/proc/cmdline")  # right after the restart
     assert minikube("ip", "-p", name).stdout.strip() == ip  # the static DHCP reservation
-    ssh_until(minikube, name, "cat", "/proc/cmdline", want="host=minikube")
 
     p = minikube("delete", "-p", name)
     assert p.returncode == 0, p.stderr
@@ -195,7 +188,7 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
     src = tmp_path / "src"
     src.mkdir()
     (src / "host.txt").write_text("from the host\n")
-    p = minikube.in_netns("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url",
+    p = minikube("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url",
                           str(tiny_iso), *SMALL, "--mount-string", f"{src}:/data", timeout=400)
     assert p.returncode == 0, p.stderr
     assert f"Creating mount {src}:/data ..." in p.stderr
@@ -205,22 +198,22 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
     facts = read_domain(virsh("dumpxml", name).stdout)
     assert facts.shared_memory and facts.filesystems == {tag: str(src)}  # a virtio-fs device, shared memory
     assert virtiofsd_serving(src), "libvirt runs no virtiofsd for the share"
-    assert ssh_until(minikube, name, "cat", "/data/host.txt", want="from the host") == "from the host\n"
-    p = minikube.in_netns("ssh", "-p", name, "--", "echo from the guest | sudo tee /data/guest.txt")
+    assert ssh_once(minikube, name, "cat", "/data/host.txt") == "from the host\n"
+    p = minikube("ssh", "-p", name, "--", "echo from the guest | sudo tee /data/guest.txt")
     assert p.returncode == 0, p.stderr
     assert (src / "guest.txt").read_text() == "from the guest\n"
 
     assert minikube("stop", "-p", name).returncode == 0
     assert not virtiofsd_serving(src)  # it goes with the domain...
-    p = minikube.in_netns("start", "-p", name, timeout=400)
+    p = minikube("start", "-p", name, timeout=400)
     assert p.returncode == 0 and f"Creating mount {src}:/data" in p.stderr, p.stderr
     assert virtiofsd_serving(src)  # ...and comes back with it
-    assert ssh_until(minikube, name, "cat", "/data/guest.txt", want="from the guest") == "from the guest\n"
+    assert ssh_once(minikube, name, "cat", "/data/guest.txt") == "from the guest\n"
 
     hot = tmp_path / "hot"
     hot.mkdir()
     (hot / "live.txt").write_text("shared while it runs\n")
-    mount = subprocess.Popen(minikube.host.in_netns(minikube.argv("mount", f"{hot}:/hot", "-p", name)),
+    mount = subprocess.Popen(minikube.argv("mount", f"{hot}:/hot", "-p", name),
                              env=minikube.full_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
@@ -231,7 +224,7 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
             if "Successfully mounted" in line or "Exiting due to" in line:
                 break
         assert f"Successfully mounted {hot} to /hot" in "".join(said), "".join(said)
-        assert ssh_until(minikube, name, "cat", "/hot/live.txt", want="shared") == "shared while it runs\n"
+        assert ssh_once(minikube, name, "cat", "/hot/live.txt") == "shared while it runs\n"
         live = read_domain(virsh("dumpxml", name).stdout).filesystems
         assert len(live) == 2 and str(hot) in live.values() and virtiofsd_serving(hot)
         assert read_domain(virsh("dumpxml", "--inactive", name).stdout).filesystems == {tag: str(src)}  # live only
@@ -241,7 +234,7 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
     finally:
         mount.kill()
     assert mount.returncode == 11 and "Unmounting /hot ..." in rest and "Exiting due to MK_INTERRUPTED" in rest, rest
-    p = minikube.in_netns("ssh", "-p", name, "--", "mountpoint -q /hot || echo gone")
+    p = minikube("ssh", "-p", name, "--", "mountpoint -q /hot || echo gone")
     assert "gone" in p.stdout, p.stdout + p.stderr
     assert not (minikube.home / "profiles" / name / ".mount-process").exists()
     assert read_domain(virsh("dumpxml", name).stdout).filesystems == {tag: str(src)}  # the device went away

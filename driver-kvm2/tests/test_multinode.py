@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Leftovers, Minikube, virsh
 from minikube_driver_kvm2._xml import dhcp_hosts, read_domain
-from test_integration import SMALL, assert_nothing_left, ssh_until
+from test_integration import SMALL, assert_nothing_left, ssh_once
 
 pytestmark = pytest.mark.libvirt
 
@@ -41,6 +41,8 @@ def test_nodes_share_the_private_network(minikube: Minikube, tiny_iso: Path, lef
                  "--iso-url", str(tiny_iso), *SMALL)
     took = time.monotonic() - began
     assert p.returncode == 0, p.stderr
+    # right after start, both nodes answer `minikube ssh` the first time
+    assert ssh_once(minikube, name, "hostname").strip() and ssh_once(minikube, name, "true", node="m02") == ""
     print(f"start --nodes 2: {took:.1f}s")
     said = p.stderr
     made = [said.index(f'Creating kvm2 machine "{m}"') for m in (name, m02)]
@@ -53,9 +55,9 @@ def test_nodes_share_the_private_network(minikube: Minikube, tiny_iso: Path, lef
     assert reservations(net) == {macs[name]: ips[name], macs[m02]: ips[m02]}  # both reserved
 
     # node 1 reaches node 2's SSH server over the private network; ssh -n reaches node 2 itself
-    banner = ssh_until(minikube, name, f"echo | nc -w 5 {ips[m02]} 22 | head -n 1", want="SSH-")
+    banner = ssh_once(minikube, name, f"echo | nc -w 5 {ips[m02]} 22 | head -n 1")
     assert banner.startswith("SSH-2.0-"), banner
-    out = ssh_until(minikube, name, "ip", "-4", "addr", "show", "eth0", want="inet ", node="m02")
+    out = ssh_once(minikube, name, "ip", "-4", "addr", "show", "eth0", node="m02")
     assert f"inet {ips[m02]}/" in out and ips[name] not in out, out
 
     p = minikube("status", "-p", name)
@@ -66,6 +68,7 @@ def test_nodes_share_the_private_network(minikube: Minikube, tiny_iso: Path, lef
     p = minikube("node", "add", "-p", name)
     print(f"node add: {time.monotonic() - began:.1f}s")
     assert p.returncode == 0, p.stderr
+    assert ssh_once(minikube, name, "true", node="m03") == ""  # right after node add
     assert running(m03)
     mac3 = read_domain(virsh("dumpxml", m03).stdout).macs.get(net, "").lower()
     ip3 = minikube("ip", "-p", name, "-n", "m03").stdout.strip()

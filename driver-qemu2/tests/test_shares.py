@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import HERE, need_qemu
-from minikube import ClusterConfig, ConfigError, DriverError, MinikubeError, UsageError
+from minikube import ClusterConfig, ConfigError, MinikubeError, UsageError
 from minikube.machine import Share, parse_mount_string
 from minikube.testing import install_standin
 from minikube_driver_qemu2 import QEMUDriver, _virtiofsd, configure
@@ -118,7 +118,6 @@ def driver(tmp_path: Path, src: Path, monkeypatch: pytest.MonkeyPatch):  # type:
     monkeypatch.setattr(_virtiofsd, "EXIT_GRACE", 0.2)
     d = configure(cluster(tmp_path, Share("9p", str(src), "/a", "mk-a"), Share("virtiofs", str(src), "/b", "mk-b")))
     d.program = qemu_system()
-    d.ssh_timeout = 1
     d.machine_dir().mkdir(parents=True)
     (d.machine_dir() / "disk.qcow2").write_bytes(b"")
     yield d
@@ -130,16 +129,14 @@ def virtiofsd_pid(d: QEMUDriver) -> int | None:
 
 
 def test_virtiofsd_starts_before_qemu_and_stops_after(driver: QEMUDriver) -> None:
-    with pytest.raises(DriverError, match="did not answer"):  # guestless: no SSH
-        driver.start()
+    driver.start()  # returns with QEMU running: minikube, not the driver, waits for SSH
     pid = virtiofsd_pid(driver)
     assert pid is not None and (driver.machine_dir() / "virtiofsd-1.sock").exists()
     assert not (driver.machine_dir() / "virtiofsd-0.pid").exists()  # the 9p share needs none
     driver.kill()  # QEMU quits (stop would too, after the power button's timeout: -M none has no ACPI)
     assert virtiofsd_pid(driver) is None
     assert not (driver.machine_dir() / "virtiofsd-1.sock").exists()
-    with pytest.raises(DriverError):
-        driver.start()
+    driver.start()  # returns with QEMU running: minikube, not the driver, waits for SSH
     again = virtiofsd_pid(driver)
     assert again is not None and again != pid
     driver.remove()  # QEMU, virtiofsd and every file
@@ -147,16 +144,14 @@ def test_virtiofsd_starts_before_qemu_and_stops_after(driver: QEMUDriver) -> Non
 
 
 def test_a_virtiofsd_left_by_a_killed_minikube_is_replaced(driver: QEMUDriver) -> None:
-    with pytest.raises(DriverError):
-        driver.start()
+    driver.start()  # returns with QEMU running: minikube, not the driver, waits for SSH
     pid = virtiofsd_pid(driver)
     assert pid is not None
     pidfile = driver.machine_dir() / "qemu.pid"
     orphan = int(pidfile.read_text())
     pidfile.unlink()  # QEMU gone for minikube, its virtiofsd still there
     try:
-        with pytest.raises(DriverError):
-            driver.start()
+        driver.start()  # returns with QEMU running: minikube, not the driver, waits for SSH
         assert not _virtiofsd.owns(pid, driver.share_list()[1].host_path)
         assert virtiofsd_pid(driver) not in (None, pid)
     finally:
@@ -166,8 +161,7 @@ def test_a_virtiofsd_left_by_a_killed_minikube_is_replaced(driver: QEMUDriver) -
 
 def test_port_retry_restarts_the_virtiofsd(driver: QEMUDriver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QEMU_STANDIN_MODE", "hostfwd-once")
-    with pytest.raises(DriverError, match="did not answer"):
-        driver.start()  # the first QEMU failed, the second runs: one virtiofsd for it
+    driver.start()  # the first QEMU failed, the second runs (with one virtiofsd for it) and start returns
     assert len(virtiofsds(driver.share_list()[1].host_path)) == 1  # the first QEMU's was stopped
 
 

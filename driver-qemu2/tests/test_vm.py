@@ -67,7 +67,10 @@ def test_lifecycle_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     # A bare start: the user's venv has no kvm2, so auto-selection picks qemu2.
     t = time.monotonic()
     p = ok(host.minikube(home, "start", "--iso-url", str(host.iso), *SMALL))
+    # right after start, one `minikube ssh`: ready means ready
+    out = ok(host.minikube(home, "ssh", "--", "cat /proc/cmdline; id -un; grep -c vda /proc/mounts")).stdout
     boot = time.monotonic() - t
+    assert "host=minikube" in out and "\ndocker\n" in out, out
     assert "Automatically selected the qemu2 driver" in p.stderr, p.stderr
     assert 'is running at 127.0.0.1' in p.stderr
     qemus = vmhost.qemu_pids(host.uid)
@@ -79,8 +82,6 @@ def test_lifecycle_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     ssh_port, engine_port = cfg["SSHPort"], cfg["EnginePort"]
     assert isinstance(ssh_port, int) and isinstance(engine_port, int) and ssh_port != engine_port
 
-    out = ok(host.minikube(home, "ssh", "--", "cat /proc/cmdline; id -un; grep -c vda /proc/mounts")).stdout
-    assert "host=minikube" in out and "\ndocker\n" in out, out
     status = host.minikube(home, "status")
     assert status.returncode == 0 and "host: Running" in status.stdout
     assert ok(host.minikube(home, "ip")).stdout.strip() == "127.0.0.1"
@@ -96,13 +97,13 @@ def test_lifecycle_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     holder = hold_port(int(ssh_port))  # another process took the forwarded port meanwhile
     try:
         ok(host.minikube(home, "start"))
+        out = ok(host.minikube(home, "ssh", "--", "id -un")).stdout  # right after the restart
     finally:
         holder.kill()
         holder.wait()
+    assert out.strip() == "docker"  # the same key still works
     new_port = driver_config(home)["SSHPort"]
     assert new_port != ssh_port and driver_config(home)["EnginePort"] == engine_port  # chosen again, and saved
-    out = ok(host.minikube(home, "ssh", "--", "id -un")).stdout
-    assert out.strip() == "docker"  # the same key still works
     assert hashlib.sha256((machine / "id_rsa").read_bytes()).hexdigest() == key
     assert "found boot2docker-data filesystem on /dev/vda" in (machine / "serial.log").read_text(errors="replace")
 
@@ -124,7 +125,9 @@ def test_kill_9_mid_create_then_delete(host: VMHost, home: Path) -> None:
     pidfile = home / ".minikube/machines/minikube/qemu.pid"
     try:
         deadline = time.monotonic() + 60
-        while not pidfile.exists():  # QEMU started, the guest booting: half-way
+        # The test picks its moment to kill (QEMU started, the guest booting: half-way), as a user
+        # pressing kill -9 at some point would; it waits for no result of the product.
+        while not pidfile.exists():
             assert proc.poll() is None, "minikube start ended before QEMU started"
             assert time.monotonic() < deadline, "QEMU never started"
             time.sleep(0.1)

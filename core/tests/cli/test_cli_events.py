@@ -56,7 +56,7 @@ def step_names(evs: list[dict[str, Any]]) -> list[str]:
 
 def assert_numbered(evs: list[dict[str, Any]]) -> None:
     for d in of(evs, "step") + of(evs, "download") + of(evs, "download.progress"):
-        assert d["totalsteps"] == "19", d
+        assert d["totalsteps"] == "20", d  # minikube's 19 and "Waiting for SSH"
         name = d.get("name", "Downloading Artifacts")
         assert d["currentstep"] == str(START_STEPS.index(name)), d
 
@@ -67,7 +67,7 @@ def test_start_json_is_the_event_stream_only(mk: Mk) -> None:
     assert step_names(evs) == ["Initial Minikube Setup", "Selecting Driver", "Creating VM", "Done"]
     assert_numbered(evs)
     assert evs[-1]["type"] == "io.k8s.sigs.minikube.step" and evs[-1]["data"]["name"] == "Done"
-    assert evs[-1]["data"]["currentstep"] == "19" and evs[-1]["data"]["message"].startswith('Done! "minikube"')
+    assert evs[-1]["data"]["currentstep"] == "20" and evs[-1]["data"]["message"].startswith('Done! "minikube"')
     assert of(evs, "step")[0]["message"].startswith("minikube v")
     assert all(not d["message"].startswith(("*", "!")) for d in of(evs, "step"))
     assert "* " not in p.stderr and "Done!" not in p.stderr  # the text is not printed beside the events
@@ -115,7 +115,7 @@ def test_start_json_reports_the_boot_image_download(mk: Mk, server: str) -> None
     kinds = [ev["type"].removeprefix("io.k8s.sigs.minikube.") for ev in evs]
     first, last = kinds.index("download"), len(kinds) - 1 - kinds[::-1].index("download.progress")
     assert kinds.count("download") == 1 and first < last < kinds.index("step", last)
-    assert of(evs, "download")[0] == {"currentstep": "2", "totalsteps": "19", "artifact": "boot.iso"}
+    assert of(evs, "download")[0] == {"currentstep": "2", "totalsteps": "20", "artifact": "boot.iso"}
     progress = [d["progress"] for d in of(evs, "download.progress")]
     assert progress[-1] == "1" and all(d["artifact"] == "boot.iso" for d in of(evs, "download.progress"))
     values = [float(x) for x in progress]

@@ -159,14 +159,17 @@ class MachineSession:
             with _step("status", "GUEST_STATUS"):
                 self._running_still()
 
-        wait_for_ssh(target, self.name, timeout=timeout, alive=alive, profile=profile)
+        wait_for_ssh(target, self.name, timeout=timeout, alive=alive, profile=profile,
+                     files=str(self.machines.machine_dir(self.name)))
 
     def _running_still(self) -> None:
         st = self.driver.get_state()
         if st != State.RUNNING:
             raise DriverError(f'"{self.name}" stopped while waiting for SSH: its driver reports it '
                               f"{str(State(st)) or 'Nonexistent'}", reason_id="GUEST_START",
-                              fix="Run the command again with -v 2 to see the driver's logs")
+                              fix=f"Look at its files (a console log, where the driver keeps one) in "
+                                  f"{self.machines.machine_dir(self.name)}; run the command again with -v 2 to see "
+                                  "the driver's logs")
 
     def _running(self) -> None:
         if self.driver.get_state() != State.RUNNING:

@@ -18,12 +18,13 @@ from collections.abc import Callable
 
 from .._errors import DriverError, MinikubeError
 from ._driver import Driver, State
-from ._poll import wait_for
 
 #: minikube's ``--wait-timeout`` default (6m0s): how long ``start`` waits for a machine to answer.
 DEFAULT_WAIT_TIMEOUT = 360.0
 #: How long an action may take to reach its state (libmachine's WaitFor: 60 tries, 3 s apart).
 ACTION_TIMEOUT = 180.0
+#: How long a started machine may still be reported Stopped before the start counts as failed.
+SETTLE = 10.0
 
 #: The state each action promises once it returns, and the reason a failure to reach it gets.
 ACTION_STATES: dict[str, tuple[State, str]] = {
@@ -39,25 +40,31 @@ _AUTH_REFUSED = ("Permission denied", "no supported methods remain", "Too many a
 
 
 def await_state(driver: Driver, action: str, name: str, *, timeout: float = ACTION_TIMEOUT,
-                interval: float = 0.25) -> None:
+                interval: float = 0.25, settle: float = SETTLE) -> None:
     """Until the driver reports the state ``action`` promises (a driver may pass through
-    Starting or Stopping on the way); past ``timeout`` a DriverError names what it reports."""
+    Starting or Stopping on the way); past ``timeout`` a DriverError names what it reports.
+
+    A machine that a start left Stopped (or Nonexistent) for ``settle`` seconds, or in Error, has
+    failed: its process died while booting; that is said at once instead of after ``timeout``."""
     want, reason = ACTION_STATES[action]
-    seen: list[State] = []
-
-    def reached() -> bool:
+    deadline = time.monotonic() + timeout
+    down_since: float | None = None
+    while True:
         st = State(driver.get_state())
-        seen[:] = [st]
-        return st == want
-
-    try:
-        wait_for(reached, timeout=timeout, interval=interval, what=f'"{name}" to be {want.name.title()}',
-                 reason_id=reason)
-    except DriverError as e:
-        if not e.message.startswith("timed out") or not seen:
-            raise
-        raise DriverError(f'{action}: "{name}" is {str(seen[0]) or "Nonexistent"} {timeout:g}s after {action} '
-                          f"returned; want {want.name.title()}", reason_id=reason) from None
+        if st == want:
+            return
+        now = time.monotonic()
+        if want == State.RUNNING and st in (State.STOPPED, State.NONE, State.ERROR):
+            down_since = now if down_since is None else down_since
+            if st == State.ERROR or now - down_since >= settle:
+                raise DriverError(f'"{name}" {"failed" if st == State.ERROR else "stopped"} after {action} returned: '
+                                  f"its driver reports it {str(st) or 'Nonexistent'}", reason_id=reason)
+        else:
+            down_since = None
+        if now >= deadline:
+            raise DriverError(f'{action}: "{name}" is {str(st) or "Nonexistent"} {timeout:g}s after {action} '
+                              f"returned; want {want.name.title()}", reason_id=reason)
+        time.sleep(max(0.0, min(interval, deadline - now)))
 
 
 def run_action(driver: Driver, action: str, name: str, *, timeout: float = ACTION_TIMEOUT) -> None:
@@ -80,13 +87,14 @@ def format_duration(seconds: float) -> str:
 
 def wait_for_ssh(target: tuple[str, int, str, str], name: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  alive: Callable[[], None] | None = None, interval: float = 0.5,
-                 profile: str = "") -> None:
+                 profile: str = "", files: str = "") -> None:
     """Until an SSH session with the machine's key runs ``exit 0`` at ``target`` (``(host, port,
     user, key)``, as :meth:`MachineSession.ssh_target` gives it).
 
     ``alive`` is called between tries and raises when the machine can no longer answer (its
     process died, it stopped).  Past ``timeout``: IF_SSH_AUTH (78) when the guest answered but
-    refused the key, else IF_SSH_TIMEOUT (72); the machine is left as it is, for a look.
+    refused the key, else IF_SSH_TIMEOUT (72); the machine is left as it is, for a look (the fix
+    names ``files``, the machine's directory, where a driver keeps its console log).
     """
     from ._ssh import SSH_CONNECT_TIMEOUT, run_over_ssh, ssh_unreachable
 
@@ -111,8 +119,9 @@ def wait_for_ssh(target: tuple[str, int, str, str], name: str, *, timeout: float
             break
         time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
     profile = profile or name
-    look = (f"It is kept as it is: see it with 'minikube status -p {profile}', its driver's log with "
-            f"'minikube start -p {profile} -v 2'; remove it with 'minikube delete -p {profile}'")
+    look = (f"It is kept as it is (minikube status -p {profile} shows it)"
+            + (f"; its files, with the console log where the driver keeps one, are in {files}" if files else "")
+            + f"; remove it with: minikube delete -p {profile}")
     if refused:
         raise MinikubeError(f'"{name}" refused its SSH key at {host}:{port} (user {user}, key {key}): {last}',
                             reason_id="IF_SSH_AUTH", fix=f"The guest did not take minikube's key. {look}")
