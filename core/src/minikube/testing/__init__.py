@@ -33,6 +33,7 @@ _API = {
     "._conformance": "DriverConformance",
     "._contracts": "CONTRACTS Contract ContractViolation",
     "._fake": "FAKE_DEF FakeDriver fake_config",
+    "._netns": "network_namespace",
     "._standins": "install_standin",
     "._subject": "DriverUnderTest",
     "._venv": "Venv Wheelhouse",
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from ._conformance import DriverConformance
     from ._contracts import CONTRACTS, Contract, ContractViolation
     from ._fake import FAKE_DEF, FakeDriver, fake_config
+    from ._netns import network_namespace
     from ._standins import install_standin
     from ._subject import DriverUnderTest
     from ._venv import Venv, Wheelhouse
