@@ -7,6 +7,7 @@ a real pidfile and a real QMP socket.  Tests that boot the tiny ISO are in ``tes
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -29,7 +30,10 @@ ISO_RECIPE = ROOT / "driver-kvm2" / "iso" / "build-tiny-iso.sh"
 def need_qemu() -> str:
     program = shutil.which(qemu_system())
     if program is None or shutil.which("qemu-img") is None:
-        pytest.skip(f"needs {qemu_system()} and qemu-img (Debian: apt-get install qemu-system-x86 qemu-utils)")
+        why = f"needs {qemu_system()} and qemu-img (Debian: apt-get install qemu-system-x86 qemu-utils)"
+        if os.environ.get("MINIKUBE_REQUIRE_VMS"):
+            pytest.fail(f"MINIKUBE_REQUIRE_VMS is set, but the QEMU tests {why}", pytrace=False)
+        pytest.skip(why)
     return program
 
 
@@ -72,6 +76,8 @@ def host() -> VMHost:
 
     why = vmhost.cannot_run()
     if why:
+        if os.environ.get("MINIKUBE_REQUIRE_VMS"):  # CI (scripts/test-all.sh as root): real VMs or a failure
+            pytest.fail(f"MINIKUBE_REQUIRE_VMS is set, but {why}", pytrace=False)
         pytest.skip(why)
     return vmhost.prepare()
 
