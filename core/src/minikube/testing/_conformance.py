@@ -53,7 +53,9 @@ class DriverConformance:
         the lifecycle checks run even where the driver's ``platforms`` exclude this machine.
         Otherwise they are skipped there, saying so.
     ``timeout``
-        Seconds a machine may take to reach each state (create -> Running...).
+        Seconds a machine may take to reach the state an action promises: the bound of minikube's
+        own wait after ``create()``, ``start()``... (:func:`minikube.machine.run_action`), after
+        which the kit asks the state once.
     ``driver_options``
         Values for the driver's create flags (``{"foo-boot-delay": 1}``), over their defaults.
 
