@@ -33,12 +33,14 @@ from minikube.testing import (
     check_lifecycle,
     check_missing_machine,
     check_nodes,
+    check_ready_on_return,
     check_shares,
     check_store_lifecycle,
     fake_config,
 )
 from minikube.testing._contracts import DOCS
 from minikube.testing._subject import default_cluster
+from ssh_guests import Guests, SSHGuestDriver
 
 README = Path(__file__).resolve().parents[3] / "cookiecutter-driver" / "README.md"
 FAKE_SOURCE = "from minikube.testing import FAKE_DEF as DRIVER\n"
@@ -361,6 +363,13 @@ class OneAtATime(FakeDriver):
         return State.STOPPED if st == State.RUNNING and slot.exists() and slot.read_text() != self.machine_name else st
 
 
+def ready_case(**fields: Any) -> Callable[[Path], None]:
+    """An SSH guest machine (ssh_guests.py: on 127.0.0.1, set up by the ssh_guests fixture) configured with ``fields``."""
+    d = dataclasses.replace(FAKE_DEF, init=SSHGuestDriver, config=lambda cfg: SSHGuestDriver(
+        machine_name=cfg.name, store_path=cfg.store_path, **fields))
+    return lambda home: check_ready_on_return("fake", SSHGuestDriver, configured(d, home, "r1"), HostStore(home), "r1", 1)
+
+
 CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "nodes named after the profile": ("nodes-distinct", nodes_case(
         config=lambda cfg: FakeDriver(machine_name=cfg.name, store_path=cfg.store_path))),
@@ -408,11 +417,12 @@ CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "start of a missing machine succeeds": ("missing-machine", missing_case(StartsAnything)),
     "stop of a missing machine: wrong error": ("missing-machine", missing_case(StopWrongError)),
     "store lifecycle loses the machine": ("store-lifecycle", store_case(InMemoryState)),
+    "machine never answers SSH": ("ready-on-return", ready_case(mode="none")),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_broken_driver_fails_its_contract(case: str, tmp_path: Path, site: Site) -> None:
+def test_broken_driver_fails_its_contract(case: str, tmp_path: Path, site: Site, ssh_guests: Guests) -> None:
     contract_id, run = CASES[case]
     with pytest.raises(ContractViolation) as e:
         run(tmp_path / "home")
