@@ -18,7 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).parent
-TEST_DEPS = ["hatchling>=1.18", "pytest>=8", "hypothesis>=6", "trustme>=1", "cookiecutter>=2.5", "build>=1", "twine>=5", "pypiserver>=2"]
+TEST_DEPS = ["hatchling>=1.18", "pytest>=8", "hypothesis>=6", "trustme>=1", "cookiecutter>=2.5", "build>=1", "twine>=5", "pypiserver>=2", "asyncssh>=2.14"]
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = False

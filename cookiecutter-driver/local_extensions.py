@@ -13,11 +13,12 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 #: Used when minikube is not importable where cookiecutter runs (e.g. cookiecutter from pipx).
-FALLBACK_CORE_VERSION = "0.5.0"
-FALLBACK_DRIVER_API = "1.4"
-#: The driver API the baked code needs whatever core runs cookiecutter: its configure reads
-#: ClusterConfig.machine_name (1.4).
-TEMPLATE_DRIVER_API = "1.4"
+FALLBACK_CORE_VERSION = "0.6.0"
+FALLBACK_DRIVER_API = "1.5"
+#: The driver API the baked package needs whatever core runs cookiecutter: its configure reads
+#: ClusterConfig.machine_name (1.4) and its minikube-driver.toml declares no_ssh (1.5: an older
+#: core would call the file invalid).
+TEMPLATE_DRIVER_API = "1.5"
 
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
@@ -55,7 +56,7 @@ def minikube_version() -> str:
 
 
 def driver_api_range() -> str:
-    """``>=1.4,<2`` for a core implementing driver API 1.4: at least its minor (and never below
+    """``>=1.5,<2`` for a core implementing driver API 1.5: at least its minor (and never below
     what the template's code needs, ``TEMPLATE_DRIVER_API``), below the next major (the API's own
     compatibility promise)."""
     try:

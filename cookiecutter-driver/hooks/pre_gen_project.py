@@ -18,10 +18,11 @@ MIN_CORE_VERSION = ANSWERS["min_core_version"]
 #: The same rule as minikube.testing's DRIVER_NAME_RE (a test keeps them equal).
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 MAX_NAME = 40
-#: The oldest core the baked package works with: its toml declares driver API >=1.4 (1.1 brought
+#: The oldest core the baked package works with: its toml declares driver API >=1.5 (1.1 brought
 #: DriverDef.declared, capabilities, declared reasons and Health; 1.2 the boot_image capability;
-#: 1.4 nodes: its configure reads ClusterConfig.machine_name), which came with minikube 0.5.0.
-OLDEST_CORE = (0, 5, 0)
+#: 1.4 nodes: its configure reads ClusterConfig.machine_name; 1.5 readiness: its toml declares
+#: no_ssh), which came with minikube 0.6.0.
+OLDEST_CORE = (0, 6, 0)
 #: Names minikube itself or this project's drivers already use.
 TAKEN = {
     "minikube": "that is minikube itself",
@@ -47,11 +48,11 @@ def problems() -> list:
     if not TITLE.strip():
         found.append("the title is empty")
     if not re.match(r"^\d+(\.\d+){0,2}$", MIN_CORE_VERSION):
-        found.append(f"invalid minimum core version {MIN_CORE_VERSION!r}: use a version like 0.5.0")
+        found.append(f"invalid minimum core version {MIN_CORE_VERSION!r}: use a version like 0.6.0")
     elif tuple(int(p) for p in (MIN_CORE_VERSION.split(".") + ["0", "0"])[:3]) < OLDEST_CORE:
         oldest = ".".join(map(str, OLDEST_CORE))
-        found.append(f"minimum core version {MIN_CORE_VERSION!r} is too old: the package uses driver API 1.4 "
-                     f"(its configure reads ClusterConfig.machine_name), which needs minikube >= {oldest}")
+        found.append(f"minimum core version {MIN_CORE_VERSION!r} is too old: the package uses driver API 1.5 "
+                     f"(its minikube-driver.toml declares no_ssh), which needs minikube >= {oldest}")
     return found
 
 

@@ -67,7 +67,7 @@ def test_defaults_bake_a_complete_builtin_package(bake: Any) -> None:
     reasons = declared.pop("reasons")
     assert declared == {"aliases": [], "builtin": True, "default": False, "priority": "Experimental",
                         "platforms": ["linux/amd64"], "api": f">={major}.{minor},<{int(major) + 1}",
-                        "summary": declared["summary"], "capabilities": {"parallel": True}}
+                        "summary": declared["summary"], "capabilities": {"parallel": True, "no_ssh": True}}
     assert list(reasons) == ["PR_FOO_MACHINE_DIR"]
     reason = reasons["PR_FOO_MACHINE_DIR"]
     assert (reason["exit_code"], reason["doc"]) == (67, "https://example.com/minikube-driver-foo#reasons") and reason["fix"]
@@ -102,12 +102,13 @@ def test_external_variant_declares_its_plugin_binary(bake: Any) -> None:
     assert "| plugin binary |" in (project / "README.md").read_text()
 
 
-@pytest.mark.parametrize("core_api, want", [("1.4", ">=1.4,<2"), ("1.2", ">=1.4,<2"), ("1.7", ">=1.7,<2"),
-                                            ("2.0", ">=2.0,<3")])
+@pytest.mark.parametrize("core_api, want", [("1.5", ">=1.5,<2"), ("1.4", ">=1.5,<2"), ("1.2", ">=1.5,<2"),
+                                            ("1.7", ">=1.7,<2"), ("2.0", ">=2.0,<3")])
 def test_api_range_is_the_cores_but_never_below_what_the_template_needs(
         monkeypatch: pytest.MonkeyPatch, core_api: str, want: str) -> None:
-    """The baked configure reads ClusterConfig.machine_name (driver API 1.4): a package baked beside
-    an older core still declares >=1.4, so no core without it loads the driver."""
+    """The baked toml declares no_ssh (driver API 1.5) and its configure reads
+    ClusterConfig.machine_name (1.4): a package baked beside an older core still declares >=1.5, so
+    no core without them loads the driver (and minikube reads it as built for readiness)."""
     import minikube
 
     monkeypatch.setattr(minikube, "DRIVER_API_VERSION", core_api)
@@ -120,7 +121,7 @@ def test_questions_follow_the_core() -> None:
     assert set(doc["priority"]) == {p.label for p in Priority} - {"Unknown", "Unhealthy"}
     assert local_extensions.FALLBACK_CORE_VERSION == __version__
     assert local_extensions.FALLBACK_DRIVER_API == DRIVER_API_VERSION
-    assert local_extensions.TEMPLATE_DRIVER_API == "1.4" and local_extensions.driver_api_range().startswith(">=1.")
+    assert local_extensions.TEMPLATE_DRIVER_API == "1.5" and local_extensions.driver_api_range().startswith(">=1.")
     hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
     assert f'NAME_RE = re.compile(r"{DRIVER_NAME_RE.pattern}")' in hook
     assert set(doc["kind"]) == {"builtin", "external"}
@@ -148,9 +149,9 @@ def test_questions_follow_the_core() -> None:
     ({"driver_name": "kvm2"}, "the driver name 'kvm2' is taken: minikube-driver-kvm2 provides it"),
     ({"driver_name": "qemu"}, "the driver name 'qemu' is taken: it is an alias of qemu2 (minikube-driver-qemu2)"),
     ({"min_core_version": "latest"}, "invalid minimum core version 'latest'"),
-    ({"min_core_version": "0.1.9"}, "minimum core version '0.1.9' is too old: the package uses driver API 1.4"),
-    ({"min_core_version": "0.4.0"}, "minimum core version '0.4.0' is too old: the package uses driver API 1.4 "
-                                    "(its configure reads ClusterConfig.machine_name), which needs minikube >= 0.5.0"),
+    ({"min_core_version": "0.1.9"}, "minimum core version '0.1.9' is too old: the package uses driver API 1.5"),
+    ({"min_core_version": "0.5.0"}, "minimum core version '0.5.0' is too old: the package uses driver API 1.5 "
+                                    "(its minikube-driver.toml declares no_ssh), which needs minikube >= 0.6.0"),
 ])
 def test_invalid_answers_are_refused_and_nothing_is_generated(
         tmp_path: Path, capfd: pytest.CaptureFixture[str], answers_: dict[str, str], complaint: str) -> None:
@@ -200,11 +201,13 @@ def test_baked_package_installs_passes_its_tests_and_runs_minikube(
                      "--rootdir", str(project), env={"XDG_CACHE_HOME": str(tmp_path / "xdg")}, timeout=600)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     summary = tests.stdout.strip().splitlines()[-1]
-    # 10 conformance tests (the plugin-binary one skipped for builtin drivers, the nodes one for
-    # every variant: the template does not declare multinode) + the skeleton's own
-    want = "18 passed, 1 skipped in " if kind == "external" else "16 passed, 2 skipped in "
+    # 12 conformance tests (the plugin-binary one skipped for builtin drivers; the nodes one and
+    # ready-on-return for every variant: the template declares no multinode, and no_ssh) + the
+    # skeleton's own
+    want = "18 passed, 2 skipped in " if kind == "external" else "16 passed, 3 skipped in "
     assert summary.startswith(want), tests.stdout
     assert f'"{name}" does not declare multinode' in tests.stdout, tests.stdout
+    assert f'"{name}" declares no_ssh = true (its machines run no SSH server): minikube start does not wait' in tests.stdout
 
     home = tmp_path / "home"
     mk = MinikubeCLI(venv, home)
@@ -212,7 +215,8 @@ def test_baked_package_installs_passes_its_tests_and_runs_minikube(
     here = supports(platforms)
     assert (row["distribution"], row["type"], row["platforms"], row["supported"], row["priority"], row["status"]) == (
         f"minikube-driver-{name}", kind, list(platforms), here, ans["priority"], "ok")
-    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False, "boot_image": False}
+    assert row["capabilities"] == {"mounts": [], "multinode": False, "parallel": True, "needs_root": False, "boot_image": False,
+                                   "no_ssh": True}
     reason_id = f"PR_{local_extensions.env_prefix(name)}_MACHINE_DIR"
     assert [(r["id"], r["exit_code"]) for r in row["reasons"]] == [(reason_id, 67)]
     if kind == "external":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from kit_sites import Site
+from ssh_guests import Guests, use
 
 
 @pytest.fixture
@@ -26,3 +27,15 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     for mod in set(sys.modules) - before:
         if mod.startswith("minikube_driver_"):
             del sys.modules[mod]
+
+
+@pytest.fixture
+def ssh_guests() -> Iterator[Guests]:
+    """SSH guests on 127.0.0.1 for SSHGuestDriver machines (ssh_guests.py), all gone after the test."""
+    guests = Guests()
+    use(guests)
+    try:
+        yield guests
+    finally:
+        use(None)
+        guests.close()

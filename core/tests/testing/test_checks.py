@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from kit_sites import Site
-from minikube import ClusterConfig, MachineNotFoundError
-from minikube.machine import HostStore, IntFlag, State, StringFlag
+from minikube import ClusterConfig, MachineNotFoundError, MinikubeError
+from minikube.machine import HostStore, IntFlag, State, StringFlag, json_field
 from minikube.registry import DriverDef, Priority
 from minikube.registry import State as Health
 from minikube.testing import (
@@ -33,12 +33,14 @@ from minikube.testing import (
     check_lifecycle,
     check_missing_machine,
     check_nodes,
+    check_ready_on_return,
     check_shares,
     check_store_lifecycle,
     fake_config,
 )
 from minikube.testing._contracts import DOCS
 from minikube.testing._subject import default_cluster
+from ssh_guests import Guests, SSHGuestDriver
 
 README = Path(__file__).resolve().parents[3] / "cookiecutter-driver" / "README.md"
 FAKE_SOURCE = "from minikube.testing import FAKE_DEF as DRIVER\n"
@@ -169,6 +171,17 @@ class InMemoryState(FakeDriver):
 class StopIgnored(FakeDriver):
     def stop(self) -> None:
         self._need()
+
+
+class StopBounces(FakeDriver):
+    """Reports Stopped once after stop(), then Running again (a VM set to restart when powered off)."""
+
+    def get_state(self) -> State:
+        st = super().get_state()
+        if st == State.STOPPED and not getattr(self, "_bounced", False):
+            self._bounced = True
+            self.state = int(State.RUNNING)
+        return st
 
 
 class StartPauses(FakeDriver):
@@ -350,6 +363,13 @@ class OneAtATime(FakeDriver):
         return State.STOPPED if st == State.RUNNING and slot.exists() and slot.read_text() != self.machine_name else st
 
 
+def ready_case(**fields: Any) -> Callable[[Path], None]:
+    """An SSH guest machine (ssh_guests.py: on 127.0.0.1, set up by the ssh_guests fixture) configured with ``fields``."""
+    d = dataclasses.replace(FAKE_DEF, init=SSHGuestDriver, config=lambda cfg: SSHGuestDriver(
+        machine_name=cfg.name, store_path=cfg.store_path, **fields))
+    return lambda home: check_ready_on_return("fake", SSHGuestDriver, configured(d, home, "r1"), HostStore(home), "r1", 1)
+
+
 CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "nodes named after the profile": ("nodes-distinct", nodes_case(
         config=lambda cfg: FakeDriver(machine_name=cfg.name, store_path=cfg.store_path))),
@@ -388,6 +408,7 @@ CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "ip is not an address": ("running-address", lifecycle_case(NoIP)),
     "state kept in memory": ("state-persists", lifecycle_case(InMemoryState)),
     "stop does nothing": ("stop-stopped", lifecycle_case(StopIgnored)),
+    "stop is undone at once": ("stop-stopped", lifecycle_case(StopBounces)),
     "start pauses": ("start-running", lifecycle_case(StartPauses)),
     "restart only stops": ("restart-running", lifecycle_case(RestartStops)),
     "kill does nothing": ("kill-stopped", lifecycle_case(KillIgnored)),
@@ -396,17 +417,73 @@ CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "start of a missing machine succeeds": ("missing-machine", missing_case(StartsAnything)),
     "stop of a missing machine: wrong error": ("missing-machine", missing_case(StopWrongError)),
     "store lifecycle loses the machine": ("store-lifecycle", store_case(InMemoryState)),
+    "machine never answers SSH": ("ready-on-return", ready_case(mode="none")),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_broken_driver_fails_its_contract(case: str, tmp_path: Path, site: Site) -> None:
+def test_broken_driver_fails_its_contract(case: str, tmp_path: Path, site: Site, ssh_guests: Guests) -> None:
     contract_id, run = CASES[case]
     with pytest.raises(ContractViolation) as e:
         run(tmp_path / "home")
     assert e.value.contract.id == contract_id, str(e.value)
     last = str(e.value).splitlines()[-1]
     assert last == f"contract: {e.value.contract.title} (docs: {DOCS}#contract-{contract_id})"
+
+
+# --- actions return in their state -----------------------------------------------------------------
+
+@dataclass
+class StopReturnsEarly(FakeDriver):
+    """stop() returns at once while the machine shuts down (Stopping) for a moment of wall-clock
+    time: a state kept in the config, so every new driver sees it follow."""
+
+    stopped_at: float = json_field("FakeStoppedAt", 0.0)
+
+    def stop(self) -> None:
+        super().stop()
+        self.stopped_at = time.time() + 0.3
+
+    def get_state(self) -> State:
+        st = super().get_state()
+        return State.STOPPING if st == State.STOPPED and time.time() < self.stopped_at else st
+
+
+def test_a_stop_that_returns_early_passes_when_its_state_follows(tmp_path: Path) -> None:
+    """minikube waits after stop() for Stopped (run_action), so users see Stopped: the kit, which runs
+    the action the same way and asks once, passes it, directly and through the host store."""
+    d = def_of(StopReturnsEarly)
+    check_lifecycle(StopReturnsEarly, configured(d, tmp_path), timeout=5)
+    store = HostStore(tmp_path)
+    check_store_lifecycle("fake", StopReturnsEarly, configured(d, tmp_path, "s2"), store, "s2", timeout=5)
+    assert store.list() == []
+
+
+def test_a_stop_that_never_stops_fails_with_the_cores_timeout(tmp_path: Path) -> None:
+    with pytest.raises(ContractViolation) as e:
+        lifecycle_case(StopIgnored)(tmp_path)
+    first = str(e.value).splitlines()[0]
+    assert e.value.contract.id == "stop-stopped"
+    assert first.startswith("stop() of the Running machine returned, but the machine did not reach Stopped "
+                            "(get_state() last said Running): minikube waits for it after the call "
+                            "(minikube.machine.run_action, here at most 0.5s) and gave up: "), first
+    assert 'stop: "m1" is Running 0.5s after stop returned; want Stopped' in first  # the core's own error
+    assert isinstance(e.value.__cause__, MinikubeError) and e.value.__cause__.reason_id == "GUEST_STOP_TIMEOUT"
+
+
+def test_the_state_is_asked_once_right_after_the_action(tmp_path: Path) -> None:
+    """No second chance: the core's wait saw Stopped, the kit's one get_state() right after sees Running."""
+    with pytest.raises(ContractViolation) as e:
+        lifecycle_case(StopBounces)(tmp_path)
+    assert str(e.value).splitlines()[0] == (
+        "get_state() right after stop() of the Running machine returned is Running, want Stopped: minikube's wait "
+        "after the call (minikube.machine.run_action) saw Stopped, then the driver reported something else")
+
+
+def test_a_failing_action_is_named_as_the_drivers_own_error(tmp_path: Path) -> None:
+    with pytest.raises(ContractViolation) as e:
+        lifecycle_case(CreateRaises)(tmp_path)
+    assert str(e.value).splitlines()[0] == "create() raised OSError: disk full"
 
 
 # Broken distributions, found (or not) through the real discovery.  Named "kit" so that a fake

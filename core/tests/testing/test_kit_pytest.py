@@ -97,8 +97,10 @@ def test_fake_passes_as_a_driver_author_runs_it(site: Site, tmp_path: Path) -> N
             driver = "fake"
         """)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("9 passed, 2 skipped"), p.stdout
+    assert outcome(p).startswith("9 passed, 3 skipped"), p.stdout
     assert '"fake" is builtin (its DriverDef has init): no plugin binary' in p.stdout
+    assert ('"fake" declares api = ">=1.0,<2", which admits driver API 1.4: minikube start keeps the behaviour of '
+            "drivers built before driver API 1.5 for it and does not wait for its machines to answer SSH") in p.stdout
     assert '"fake" does not declare multinode (one machine per profile: minikube refuses --nodes 2 and node add ' in p.stdout
 
 
@@ -106,7 +108,7 @@ def test_ready_made_suite_with_the_driver_named_on_the_command_line(site: Site, 
     site.add_driver("fake", FAKE_SOURCE)
     p = run_pytest(site, tmp_path / "t", "-v", "--pyargs", "minikube.testing.suite", "--minikube-driver", "fake")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("9 passed, 2 skipped"), p.stdout
+    assert outcome(p).startswith("9 passed, 3 skipped"), p.stdout
     assert "driver under test: fake" in p.stdout
 
 
@@ -128,7 +130,7 @@ def test_a_multinode_driver_has_its_nodes_checked(site: Site, tmp_path: Path) ->
                 driver = "{name}"
             """)
         assert p.returncode == 0, p.stdout + p.stderr
-        assert outcome(p).startswith("1 passed, 10 deselected"), p.stdout  # run, not skipped
+        assert outcome(p).startswith("1 passed, 11 deselected"), p.stdout  # run, not skipped
 
 
 def test_driver_named_in_the_ini(site: Site, tmp_path: Path) -> None:
@@ -141,7 +143,7 @@ def test_driver_named_in_the_ini(site: Site, tmp_path: Path) -> None:
         class TestConformance(DriverConformance):
             pass
         """)
-    assert p.returncode == 0 and outcome(p).startswith("9 passed, 2 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("9 passed, 3 skipped"), p.stdout + p.stderr
 
 
 def test_no_driver_named_is_a_clear_failure(site: Site, tmp_path: Path) -> None:
@@ -165,7 +167,7 @@ def test_broken_driver_reports_the_contract_and_its_docs(site: Site, tmp_path: P
             timeout = 1
         """)
     assert p.returncode == 1, p.stdout + p.stderr
-    assert outcome(p).startswith("2 failed, 7 passed, 2 skipped"), p.stdout
+    assert outcome(p).startswith("2 failed, 7 passed, 3 skipped"), p.stdout
     assert f"contract: create -> Running (docs: {DOCS}#contract-create-running)" in p.stdout
     assert f"contract: the minikube lifecycle through the host store (docs: {DOCS}#contract-store-lifecycle)" in p.stdout
     summary = p.stdout.split("broken driver contracts")[1]
@@ -192,10 +194,10 @@ def test_lifecycle_skipped_where_unsupported_unless_the_backend_runs_anywhere(si
             backend_runs_anywhere = {}
         """
     p = run_pytest(site, tmp_path / "a", test=test.format(False))
-    assert p.returncode == 0 and outcome(p).startswith("6 passed, 5 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("6 passed, 6 skipped"), p.stdout + p.stderr
     assert f'the "elsewhere" driver supports {other}, not ' in p.stdout
     p = run_pytest(site, tmp_path / "b", test=test.format(True))
-    assert p.returncode == 0 and outcome(p).startswith("9 passed, 2 skipped"), p.stdout + p.stderr
+    assert p.returncode == 0 and outcome(p).startswith("9 passed, 3 skipped"), p.stdout + p.stderr
 
 
 def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_path: Path) -> None:
@@ -207,7 +209,7 @@ def test_external_driver_is_checked_through_its_plugin_process(site: Site, tmp_p
             driver = "plugfake"
         """)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert outcome(p).startswith("10 passed, 1 skipped"), p.stdout
+    assert outcome(p).startswith("10 passed, 2 skipped"), p.stdout
 
 
 def test_fake_driver_not_found_error_survives_the_plugin_protocol(site: Site, tmp_path: Path) -> None:
@@ -253,4 +255,80 @@ def test_the_kit_in_a_venv_with_a_pip_installed_driver(wheelhouse: Wheelhouse, t
                  env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert p.returncode == 0, p.stdout + p.stderr
     # the packaged fake declares multinode (and parallel): its nodes are checked too
-    assert p.stdout.strip().splitlines()[-1].startswith("10 passed, 1 skipped"), p.stdout
+    assert p.stdout.strip().splitlines()[-1].startswith("10 passed, 2 skipped"), p.stdout
+
+
+# --- ready-on-return: for a driver minikube waits for (driver API 1.5, no no_ssh) ---------------------
+
+GUEST_SOURCE = """\
+import dataclasses
+
+from minikube.testing import FAKE_DEF
+from ssh_guests import SSHGuestDriver
+
+
+class Guest(SSHGuestDriver):
+    def driver_name(self) -> str:
+        return "guest"
+
+
+DRIVER = dataclasses.replace(FAKE_DEF, name="guest", init=Guest,
+                             config=lambda cfg: Guest(machine_name=cfg.name, store_path=cfg.store_path))
+"""
+
+# The driver's tests give it a backend: SSH guests on 127.0.0.1 (ssh_guests.py) for its machines.
+GUEST_TEST = """
+import pytest
+import ssh_guests
+from minikube.testing import DriverConformance
+
+
+class TestConformance(DriverConformance):
+    driver = "guest"
+    timeout = 30
+    guest_ssh = {guest_ssh}
+
+    @pytest.fixture
+    def driver_backend(self):
+        guests = ssh_guests.Guests()
+        ssh_guests.use(guests)
+        yield
+        ssh_guests.use(None)
+        guests.close()
+"""
+
+
+def add_guest_driver(site: Site, capabilities: str = "") -> None:
+    (site.path / "ssh_guests.py").write_text((Path(__file__).parent / "ssh_guests.py").read_text())
+    toml = TOML.format(name="guest", aliases="[]", builtin="true", default="true", priority="Fallback",
+                       platforms="[]", api=">=1.5,<2", summary="test driver guest")
+    site.add_driver("guest", GUEST_SOURCE, toml=toml + (f"[drivers.guest.capabilities]\n{capabilities}\n"
+                                                        if capabilities else ""))
+
+
+def test_ready_on_return_runs_for_a_driver_built_for_driver_api_1_5(site: Site, tmp_path: Path) -> None:
+    """Its machines answer real SSH (asyncssh on 127.0.0.1): every check passes, ready-on-return included."""
+    add_guest_driver(site)
+    p = run_pytest(site, tmp_path / "t", "-rA", test=GUEST_TEST.format(guest_ssh=True))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "PASSED test_conformance.py::TestConformance::test_ready_on_return" in p.stdout, p.stdout
+    assert outcome(p).startswith("10 passed, 2 skipped"), p.stdout  # nodes (not multinode), plugin (builtin)
+
+
+def test_ready_on_return_is_skipped_for_a_backend_without_guest_ssh(site: Site, tmp_path: Path) -> None:
+    add_guest_driver(site)
+    p = run_pytest(site, tmp_path / "t", test=GUEST_TEST.format(guest_ssh=False))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert outcome(p).startswith("9 passed, 3 skipped"), p.stdout
+    assert ("guest_ssh = False: the guests of this test backend run no SSH server (a stand-in hypervisor), so whether "
+            'minikube start returns when a "guest" machine answers SSH is not checked here (minikube start still '
+            "waits for it)") in p.stdout
+
+
+def test_ready_on_return_is_skipped_for_a_driver_that_declares_no_ssh(site: Site, tmp_path: Path) -> None:
+    add_guest_driver(site, "no_ssh = true")
+    p = run_pytest(site, tmp_path / "t", test=GUEST_TEST.format(guest_ssh=True))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert outcome(p).startswith("9 passed, 3 skipped"), p.stdout
+    assert ('"guest" declares no_ssh = true (its machines run no SSH server): minikube start does not wait for them '
+            "to answer SSH, so there is no readiness to check") in p.stdout

@@ -20,7 +20,7 @@ _API = {
     "._poll": "wait_for",
     "._ready": "ACTION_STATES DEFAULT_WAIT_TIMEOUT await_state run_action wait_for_ssh",
     "._share": "Share find_virtiofsd parse_mount_string require_host_dirs shares_of",
-    "._ssh": "generate_ssh_key",
+    "._ssh": "generate_ssh_key run_over_ssh",
     "._store": "CONFIG_VERSION Host HostStore",
 }
 
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ._poll import wait_for
     from ._ready import ACTION_STATES, DEFAULT_WAIT_TIMEOUT, await_state, run_action, wait_for_ssh
     from ._share import Share, find_virtiofsd, parse_mount_string, require_host_dirs, shares_of
-    from ._ssh import generate_ssh_key
+    from ._ssh import generate_ssh_key, run_over_ssh
     from ._store import CONFIG_VERSION, Host, HostStore
 
 __all__, __getattr__, __dir__ = _lazy_package(__name__, _API)

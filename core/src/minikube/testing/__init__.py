@@ -29,6 +29,7 @@ _API = {
     "._check_lifecycle": "check_lifecycle check_missing_machine check_store_lifecycle",
     "._check_nodes": "check_nodes",
     "._check_plugin": "check_plugin_binary",
+    "._check_ready": "check_ready_on_return",
     "._cli": "ErrorLine MinikubeCLI assert_error_line parse_error_line",
     "._conformance": "DriverConformance",
     "._contracts": "CONTRACTS Contract ContractViolation",
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
     from ._check_nodes import check_nodes
     from ._check_plugin import check_plugin_binary
+    from ._check_ready import check_ready_on_return
     from ._cli import ErrorLine, MinikubeCLI, assert_error_line, parse_error_line
     from ._conformance import DriverConformance
     from ._contracts import CONTRACTS, Contract, ContractViolation

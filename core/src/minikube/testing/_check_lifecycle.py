@@ -1,18 +1,24 @@
 """The checks that run a real machine: the lifecycle, a machine never created, and the store lifecycle.
 
-They are the slow ones (a backend must be there), and share how a state is awaited and how a
+They are the slow ones (a backend must be there), and share how an action is run and how a
 machine is taken down again after a failure; the kit skips them where the backend cannot run.
+
+Actions return in their state (driver API 1.5): minikube runs every action through
+:func:`minikube.machine.run_action`, which waits until the driver reports the state the action
+promises (libmachine's runActionForState), so ``minikube stop && minikube status`` never says
+Running.  The kit runs them the same way and then asks ``get_state()`` once, right after: a driver
+passes exactly when minikube's users would see the promised state, and the kit has no wait of its
+own.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
 from .._errors import MinikubeError
-from ..machine import Driver, HostStore, Machines, State
+from ..machine import ACTION_STATES, Driver, HostStore, Machines, State, run_action
 from ._check_base import DriverFactory, _contract, _fail, _raised
 from ._contracts import (
     CREATE_RUNNING,
@@ -31,6 +37,10 @@ from ._contracts import (
 NOT_FOUND = "GUEST_NOT_FOUND"
 
 
+def _title(st: State) -> str:
+    return str(st) or "None"
+
+
 def _state(driver: Driver, contract: Contract, when: str) -> State:
     __tracebackhide__ = True
     with _contract(contract, f"get_state() {when}"):
@@ -41,19 +51,69 @@ def _state(driver: Driver, contract: Contract, when: str) -> State:
         raise _fail(contract, f"get_state() {when} returned {st!r}, not a minikube.machine.State") from None
 
 
-def await_state(driver: Driver, want: State, contract: Contract, when: str, timeout: float,
-                interval: float = 0.2) -> None:
-    """Poll get_state() until ``want``; a driver may pass through Starting/Stopping on the way."""
+def expect_state(driver: Driver, want: State, contract: Contract, when: str) -> None:
+    """``get_state()`` once: ``want``, or a violation of ``contract`` saying what it is."""
     __tracebackhide__ = True
-    deadline = time.monotonic() + timeout
-    while True:
-        st = _state(driver, contract, when)
-        if st == want:
-            return
-        if time.monotonic() >= deadline:
-            raise _fail(contract, f"{when}, get_state() is {st.name.title()}, want {want.name.title()} "
-                                  f"(waited {timeout:g}s)")
-        time.sleep(interval)
+    st = _state(driver, contract, when)
+    if st != want:
+        raise _fail(contract, f"get_state() {when} is {_title(st)}, want {_title(want)}")
+
+
+class _Watched:
+    """The driver as :func:`run_action` sees it, noting whether the action itself returned and the
+    last state the core's wait saw, so a failure says which of the two it was."""
+
+    def __init__(self, driver: Driver, action: str) -> None:
+        self._driver = driver
+        self._action = action
+        self.returned = False
+        self.seen: State | None = None
+
+    def get_state(self) -> State:
+        st = self._driver.get_state()
+        try:
+            self.seen = State(st)
+        except ValueError:
+            pass
+        return st
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._driver, attr)
+        if attr != self._action:
+            return value
+
+        def action(*args: Any, **kwargs: Any) -> Any:
+            out = value(*args, **kwargs)
+            self.returned = True
+            return out
+        return action
+
+
+def act(driver: Driver, action: str, machine: str, contract: Contract, timeout: float, *,
+        what: str = "") -> None:
+    """``driver.<action>()`` as minikube runs it (:func:`minikube.machine.run_action`: the call, then
+    the core's wait, at most ``timeout`` seconds, for the state the action promises), then
+    ``get_state()`` once: that state.  Any failure is a violation of ``contract`` naming the call,
+    what the driver reported and, for a wait that gave up, the core's own error."""
+    __tracebackhide__ = True
+    what = what or f"{action}()"
+    want = ACTION_STATES[action][0]
+    watched = _Watched(driver, action)
+    try:
+        run_action(cast(Driver, watched), action, machine, timeout=timeout)
+    except Exception as e:  # noqa: BLE001 - every driver failure is reported as the contract it broke
+        if not watched.returned:
+            raise _fail(contract, f"{what} raised {_raised(e)}", e) from e
+        seen = f" (get_state() last said {_title(watched.seen)})" if watched.seen is not None else ""
+        said = e.message if isinstance(e, MinikubeError) else _raised(e)
+        raise _fail(contract, f"{what} returned, but the machine did not reach {_title(want)}{seen}: minikube "
+                              f"waits for it after the call (minikube.machine.run_action, here at most {timeout:g}s) "
+                              f"and gave up: {said}", e) from e
+    st = _state(driver, contract, f"right after {what} returned (through minikube.machine.run_action)")
+    if st != want:
+        raise _fail(contract, f"get_state() right after {what} returned is {_title(st)}, want {_title(want)}: "
+                              f"minikube's wait after the call (minikube.machine.run_action) saw {_title(want)}, "
+                              "then the driver reported something else")
 
 
 #: libmachine's ``ErrHostDoesNotExist`` wording: it keeps its meaning across the plugin protocol,
@@ -126,6 +186,13 @@ def _remove_quietly(new_driver: DriverFactory, driver: Driver, raw: bytes) -> No
                 d.close()
 
 
+def _machine_name(driver: Driver) -> str:
+    try:
+        return str(driver.get_machine_name()) or "the machine"
+    except Exception:  # noqa: BLE001 - only for messages; the config round trip checks the name
+        return "the machine"
+
+
 def check_lifecycle(new_driver: DriverFactory, raw: bytes, timeout: float) -> None:
     """create -> Running -> stop -> Stopped -> start -> restart -> kill -> start -> remove -> gone."""
     __tracebackhide__ = True
@@ -138,9 +205,8 @@ def check_lifecycle(new_driver: DriverFactory, raw: bytes, timeout: float) -> No
         with _contract(CREATE_RUNNING, "pre_create_check() on a healthy host"):
             driver.pre_create_check()
         created = True
-        with _contract(CREATE_RUNNING, "create()"):
-            driver.create()
-        await_state(driver, State.RUNNING, CREATE_RUNNING, "after create()", timeout)
+        machine = _machine_name(driver)
+        act(driver, "create", machine, CREATE_RUNNING, timeout)
         check_address(driver)
         with _contract(STATE_PERSISTS, "get_config_raw() after create()"):
             last_raw = saved = driver.get_config_raw()
@@ -155,14 +221,12 @@ def check_lifecycle(new_driver: DriverFactory, raw: bytes, timeout: float) -> No
                                             "every command, so the machine must be found from the saved config")
         finally:
             restored.close()
-        for op, want, contract in (("stop", State.STOPPED, STOP_STOPPED),
-                                   ("start", State.RUNNING, START_RUNNING),
-                                   ("restart", State.RUNNING, RESTART_RUNNING),
-                                   ("kill", State.STOPPED, KILL_STOPPED),
-                                   ("start", State.RUNNING, START_RUNNING)):
-            with _contract(contract, f"{op}()"):
-                getattr(driver, op)()
-            await_state(driver, want, contract, f"after {op}()", timeout)
+        for op, contract, what in (("stop", STOP_STOPPED, "stop() of the Running machine"),
+                                   ("start", START_RUNNING, "start() after stop()"),
+                                   ("restart", RESTART_RUNNING, "restart() of the Running machine"),
+                                   ("kill", KILL_STOPPED, "kill() of the Running machine"),
+                                   ("start", START_RUNNING, "start() after kill()")):
+            act(driver, op, machine, contract, timeout, what=what)
         with _contract(REMOVE_GONE, "remove() of a Running machine"):
             driver.remove()
         _gone(driver, REMOVE_GONE, "after remove()")
@@ -210,7 +274,11 @@ def check_missing_machine(new_driver: DriverFactory, raw: bytes) -> None:
 
 def check_store_lifecycle(name: str, new_driver: DriverFactory, raw: bytes, store: HostStore,
                           machine: str, timeout: float) -> None:
-    """What the ``minikube`` commands do: a new driver per operation, config saved in between."""
+    """What the ``minikube`` commands do: a new driver per operation, config saved in between.
+
+    Each command returns in its state (:class:`minikube.machine.Machines` waits as minikube does:
+    create up to ``timeout``, start/stop/kill up to the core's own bound), and ``minikube status``
+    right after it, once, must say so."""
     __tracebackhide__ = True
     machines = Machines(lambda _name: new_driver(), store)
 
@@ -219,29 +287,25 @@ def check_store_lifecycle(name: str, new_driver: DriverFactory, raw: bytes, stor
         with _contract(STORE_LIFECYCLE, what):
             return fn()
 
-    def status(want: State, when: str) -> None:
+    def status(want: State, after: str) -> None:
         __tracebackhide__ = True
-        deadline = time.monotonic() + timeout
-        while True:
-            st = State(cast(int, step(f"minikube status {when}", lambda: machines.status(machine))))
-            if st == want:
-                return
-            if time.monotonic() >= deadline:
-                raise _fail(STORE_LIFECYCLE, f"minikube status {when} is {st.name.title()}, want "
-                                             f"{want.name.title()} (waited {timeout:g}s)")
-            time.sleep(0.2)
+        st = State(cast(int, step(f"minikube status right after {after}", lambda: machines.status(machine))))
+        if st != want:
+            raise _fail(STORE_LIFECYCLE, f"minikube status right after {after} returned is {str(st) or 'Nonexistent'}, want "
+                                         f"{_title(want)} (a new driver restored from the saved config; the "
+                                         "command waited for the state through minikube.machine.run_action)")
 
     try:
         step("minikube start (create: pre_create_check, save, create, save, wait for Running)",
              lambda: machines.create(machine, name, raw, wait_timeout=timeout))
-        status(State.RUNNING, "after start")
+        status(State.RUNNING, "minikube start")
         step("minikube ip", lambda: machines.ip(machine))
-        step("minikube stop", lambda: machines.stop(machine))
-        status(State.STOPPED, "after stop")
-        step("minikube start (of the stopped machine)", lambda: machines.start(machine))
-        status(State.RUNNING, "after the second start")
-        step("kill", lambda: machines.kill(machine))
-        status(State.STOPPED, "after kill")
+        step("minikube stop (stop, wait for Stopped)", lambda: machines.stop(machine))
+        status(State.STOPPED, "minikube stop")
+        step("minikube start of the stopped machine (start, wait for Running)", lambda: machines.start(machine))
+        status(State.RUNNING, "the second minikube start")
+        step("kill (kill, wait for Stopped)", lambda: machines.kill(machine))
+        status(State.STOPPED, "kill")
         step("minikube delete", lambda: machines.delete(machine))
         if store.machine_dir(machine).exists():
             raise _fail(STORE_LIFECYCLE, f"minikube delete left {store.machine_dir(machine)}")
@@ -251,4 +315,3 @@ def check_store_lifecycle(name: str, new_driver: DriverFactory, raw: bytes, stor
                 machines.delete(machine)
             except Exception:  # noqa: BLE001, S110 - cleanup after a failure already reported
                 pass
-

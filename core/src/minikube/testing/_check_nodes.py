@@ -18,7 +18,7 @@ from ..machine import Driver, HostStore, State
 from ..registry import DriverDef
 from ._check_base import DriverFactory, _contract, _fail, _raised
 from ._check_config import check_config
-from ._check_lifecycle import _gone, _remove_quietly, _state, await_state, check_address
+from ._check_lifecycle import _gone, _remove_quietly, _state, act, check_address
 from ._contracts import CONFIG_ROUND_TRIP, NODES_DISTINCT, ContractViolation
 
 
@@ -38,7 +38,7 @@ def check_nodes(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig,
                 timeout: float, options: dict[str, Any] | None = None) -> None:
     """Two nodes of ``cluster`` (its name is the profile's): distinct machine names in their driver
     configs (each config round-trips), both created (at once when the driver declares ``parallel``,
-    as minikube makes them) and Running together, each with its own IP and SSH endpoint; removing
+    as minikube makes them; each returns in Running, as minikube waits for it) and Running together, each with its own IP and SSH endpoint; removing
     ``m02`` leaves the primary Running, then the primary is removed too."""
     __tracebackhide__ = True
     specs = node_clusters(cluster)
@@ -52,9 +52,7 @@ def check_nodes(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig,
             drivers.append(driver)
             with _contract(NODES_DISTINCT, f'set_config_raw(<the config of "{machine}">)'):
                 driver.set_config_raw(raw)
-        _create_both(drivers, names, live, parallel=d.capabilities.parallel)
-        for driver, machine in zip(drivers, names, strict=True):
-            await_state(driver, State.RUNNING, NODES_DISTINCT, f'after creating both nodes, "{machine}"', timeout)
+        _create_both(drivers, names, live, timeout, parallel=d.capabilities.parallel)
         for driver, machine in zip(drivers, names, strict=True):  # both at once: the first still runs
             st = _state(driver, NODES_DISTINCT, f'of "{machine}" once both nodes were Running')
             if st != State.RUNNING:
@@ -121,9 +119,11 @@ def _configured(d: DriverDef, new_driver: DriverFactory, spec: ClusterConfig, st
                                     f"{e.detail}", e.__cause__) from e
 
 
-def _create_both(drivers: list[Driver], names: list[str], live: list[bool], *, parallel: bool) -> None:
-    """pre_create_check and create each node's machine: in two threads at once for a ``parallel``
-    driver (minikube makes the nodes of one ``start`` together then), else one after the other."""
+def _create_both(drivers: list[Driver], names: list[str], live: list[bool], timeout: float, *,
+                 parallel: bool) -> None:
+    """pre_create_check and create each node's machine, as minikube does (create returns in Running:
+    :func:`minikube.machine.run_action`): in two threads at once for a ``parallel`` driver (minikube
+    makes the nodes of one ``start`` together then), else one after the other."""
     __tracebackhide__ = True
     errors: list[tuple[int, BaseException]] = []
 
@@ -131,7 +131,7 @@ def _create_both(drivers: list[Driver], names: list[str], live: list[bool], *, p
         try:
             drivers[i].pre_create_check()
             live[i] = True
-            drivers[i].create()
+            act(drivers[i], "create", names[i], NODES_DISTINCT, timeout)
         except BaseException as e:  # noqa: BLE001 - reported below, naming the node
             errors.append((i, e))
 
@@ -150,4 +150,7 @@ def _create_both(drivers: list[Driver], names: list[str], live: list[bool], *, p
     if errors:
         i, e = min(errors, key=lambda f: f[0])
         how = " (both at once: the driver declares parallel)" if parallel else ""
+        if isinstance(e, ContractViolation):  # the create or the wait for Running: its detail says which
+            raise _fail(NODES_DISTINCT, f'creating "{names[i]}" beside "{names[1 - i]}"{how}: {e.detail}',
+                        e.__cause__) from e
         raise _fail(NODES_DISTINCT, f'creating "{names[i]}" beside "{names[1 - i]}"{how} raised {_raised(e)}', e)

@@ -27,6 +27,7 @@ from ._check_def import check_def, check_discovery, check_health
 from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
 from ._check_nodes import check_nodes
 from ._check_plugin import check_plugin_binary
+from ._check_ready import check_ready_on_return, ssh_wait_skipped
 from ._subject import DriverUnderTest, default_cluster
 
 
@@ -53,9 +54,16 @@ class DriverConformance:
         the lifecycle checks run even where the driver's ``platforms`` exclude this machine.
         Otherwise they are skipped there, saying so.
     ``timeout``
-        Seconds a machine may take to reach each state (create -> Running...).
+        Seconds a machine may take to reach the state an action promises: the bound of minikube's
+        own wait after ``create()``, ``start()``... (:func:`minikube.machine.run_action`), after
+        which the kit asks the state once.
     ``driver_options``
         Values for the driver's create flags (``{"foo-boot-delay": 1}``), over their defaults.
+    ``guest_ssh``
+        False when the guests of the backend the tests use run no SSH server (a stand-in
+        hypervisor that boots nothing): the ready-on-return check, which logs into the machine
+        over SSH, is then skipped, saying so.  The driver's real machines must still answer SSH
+        (minikube start waits for them); run the check where a real backend is.
 
     Override :meth:`cluster_config` to tune what the config creator gets (an ISO path, memory),
     and the ``driver_backend`` fixture to start a stand-in backend for the tests.
@@ -66,6 +74,7 @@ class DriverConformance:
     backend_runs_anywhere: ClassVar[bool] = False
     timeout: ClassVar[float] = 120.0
     driver_options: ClassVar[dict[str, Any]] = {}
+    guest_ssh: ClassVar[bool] = True
 
     def cluster_config(self, driver: str, home: Path, machine: str) -> ClusterConfig:
         """What ``minikube start`` would hand the config creator; small by default."""
@@ -147,6 +156,23 @@ class DriverConformance:
         raw = driver_under_test.configured(machine)
         check_store_lifecycle(driver_under_test.name, driver_under_test.new_driver, raw,
                               driver_under_test.store, machine, driver_under_test.timeout)
+
+    def test_ready_on_return(self, driver_under_test: DriverUnderTest) -> None:
+        """``minikube start`` then one SSH command at once, twice (a new machine, a restarted one): for a
+        driver that minikube waits for (driver API 1.5 or later, no ``no_ssh``)."""
+        subject = driver_under_test
+        subject.discover()
+        why = ssh_wait_skipped(subject.name)
+        if why:
+            pytest.skip(why)
+        if not self.guest_ssh:
+            pytest.skip(f"guest_ssh = False: the guests of this test backend run no SSH server (a stand-in "
+                        f'hypervisor), so whether minikube start returns when a "{subject.name}" machine answers '
+                        "SSH is not checked here (minikube start still waits for it)")
+        self._require_lifecycle(subject)
+        machine = subject.machine_name()
+        raw = subject.configured(machine)
+        check_ready_on_return(subject.name, subject.new_driver, raw, subject.store, machine, subject.timeout)
 
     def test_nodes_distinct(self, driver_under_test: DriverUnderTest) -> None:
         """Two nodes of one profile (a driver that declares multinode): two machines at once."""

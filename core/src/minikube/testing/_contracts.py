@@ -47,11 +47,12 @@ STORE_LIFECYCLE = Contract("store-lifecycle", "the minikube lifecycle through th
 PLUGIN_BINARY = Contract("plugin-binary", "an external driver's plugin binary speaks libmachine's protocol")
 SHARES_KEPT = Contract("shares-kept", "a driver that declares mounts keeps a new machine's shared folders")
 NODES_DISTINCT = Contract("nodes-distinct", "a driver that declares multinode makes each node of a profile its own machine")
+READY_ON_RETURN = Contract("ready-on-return", "start returns when the machine answers SSH")
 
 CONTRACTS: tuple[Contract, ...] = (
     DEF_VALID, ENTRY_POINT, METADATA, HEALTH, CREATE_FLAGS, CONFIG_ROUND_TRIP, CREATE_RUNNING,
     RUNNING_ADDRESS, STATE_PERSISTS, STOP_STOPPED, START_RUNNING, RESTART_RUNNING, KILL_STOPPED,
-    REMOVE_GONE, MISSING_MACHINE, STORE_LIFECYCLE, PLUGIN_BINARY, SHARES_KEPT, NODES_DISTINCT,
+    REMOVE_GONE, MISSING_MACHINE, STORE_LIFECYCLE, PLUGIN_BINARY, SHARES_KEPT, NODES_DISTINCT, READY_ON_RETURN,
 )
 
 
