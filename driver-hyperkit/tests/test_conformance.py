@@ -28,6 +28,9 @@ class TestHyperkitConformance(DriverConformance):
     driver = "hyperkit"
     backend_runs_anywhere = True  # the stand-in hyperkit runs anywhere
     timeout = 60.0
+    # The stand-in hyperkit boots nothing: its guests (192.168.64.x leases it hands out, never
+    # dialled from here) run no SSH server, so ready-on-return runs only where a real hyperkit is.
+    guest_ssh = False
     # no hyperkit-uuid: each machine gets a random UUID (the driver's default), so its own MAC,
     # which the stand-in hyperkit, playing bootpd, gives a lease of its own (conftest.host)
 

@@ -1,17 +1,19 @@
 """The core's driver conformance kit (minikube.testing.DriverConformance) against kvm2, on the real
-libvirtd with the tiny ISO: create, stop, start, restart, kill, remove, missing machines and the
-store lifecycle, each with real boots under software emulation."""
+libvirtd with the tiny ISO: create, stop, start, restart, kill, remove, missing machines, the
+store lifecycle and ready-on-return (inside the test namespace), each with real boots under
+software emulation."""
 
 from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from conftest import Leftovers, LibvirtHost
 from minikube import ClusterConfig
-from minikube.testing import DriverConformance
+from minikube.testing import DriverConformance, network_namespace
 
 try:
     importlib.metadata.distribution("minikube-driver-kvm2")
@@ -29,7 +31,13 @@ class TestKVM2Conformance(DriverConformance):
     def driver_backend(self, libvirt_host: LibvirtHost, tiny_iso: Path, leftovers: Leftovers) -> Iterator[None]:
         self.iso = tiny_iso
         self.leftovers = leftovers
+        self.netns = libvirt_host.netns
         yield
+
+    def guest_network(self) -> AbstractContextManager[None]:
+        """The guests' network lives in the test namespace with libvirtd: the wait for SSH and the
+        SSH command of ready-on-return run there, so no packet to a guest leaves it."""
+        return network_namespace(self.netns)
 
     def cluster_config(self, driver: str, home: Path, machine: str) -> ClusterConfig:
         self.leftovers.domains.update((machine, f"{machine}-m02"))  # nodes-distinct makes a second node

@@ -148,7 +148,7 @@ def test_conformance_as_an_ordinary_user(host: VMHost, home: Path) -> None:
     argv = host.argv(home, str(host.venv / "bin" / "python"), "-m", "pytest", "-v", "-p", "no:cacheprovider",
                      "--rootdir", str(home), "--basetemp", str(home / "pytest"), str(vmhost.conformance_tests()),
                      MINIKUBE_QEMU2_TEST_ISO=str(host.iso))
-    p = subprocess.run(argv, capture_output=True, text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=900)
+    p = subprocess.run(argv, capture_output=True, text=True, cwd=home, stdin=subprocess.DEVNULL, timeout=1200)
     tail = p.stdout[-3000:]
     assert p.returncode == 0, f"{tail}\n{p.stderr[-2000:]}"
     results = {m.group(1): m.group(2) for m in re.finditer(r"::TestQEMU2Conformance::(\w+) (\w+)", p.stdout)}
