@@ -273,13 +273,17 @@ def check_missing_machine(new_driver: DriverFactory, raw: bytes) -> None:
 
 
 def check_store_lifecycle(name: str, new_driver: DriverFactory, raw: bytes, store: HostStore,
-                          machine: str, timeout: float) -> None:
+                          machine: str, timeout: float, *, ready: bool = False) -> None:
     """What the ``minikube`` commands do: a new driver per operation, config saved in between.
 
     Each command returns in its state (:class:`minikube.machine.Machines` waits as minikube does:
     create up to ``timeout``, start/stop/kill up to the core's own bound), and ``minikube status``
-    right after it, once, must say so."""
+    right after it, once, must say so.  With ``ready`` (a driver minikube waits for), each start
+    is also ready-on-return, on the same machine: minikube's waits for an IP and for SSH, then one
+    SSH command at once (:func:`minikube.testing.check_ready_on_return` alone does only that)."""
     __tracebackhide__ = True
+    from ._check_ready import ready_after_start
+
     machines = Machines(lambda _name: new_driver(), store)
 
     def step(what: str, fn: Callable[[], object]) -> object:
@@ -299,11 +303,15 @@ def check_store_lifecycle(name: str, new_driver: DriverFactory, raw: bytes, stor
         step("minikube start (create: pre_create_check, save, create, save, wait for Running)",
              lambda: machines.create(machine, name, raw, wait_timeout=timeout))
         status(State.RUNNING, "minikube start")
+        if ready:
+            ready_after_start(machines, machine, "minikube start", timeout)
         step("minikube ip", lambda: machines.ip(machine))
         step("minikube stop (stop, wait for Stopped)", lambda: machines.stop(machine))
         status(State.STOPPED, "minikube stop")
         step("minikube start of the stopped machine (start, wait for Running)", lambda: machines.start(machine))
         status(State.RUNNING, "the second minikube start")
+        if ready:
+            ready_after_start(machines, machine, "the second minikube start", timeout)
         step("kill (kill, wait for Stopped)", lambda: machines.kill(machine))
         status(State.STOPPED, "kill")
         step("minikube delete", lambda: machines.delete(machine))

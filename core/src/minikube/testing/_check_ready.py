@@ -77,12 +77,22 @@ def _one_command(machines: Machines, machine: str, when: str, timeout: float) ->
                                      "must run the command with a shell, as sshd does")
 
 
+def ready_after_start(machines: Machines, machine: str, when: str, timeout: float) -> None:
+    """What ``minikube start`` does after the machine runs (wait for its IP, then for SSH), then
+    ONE SSH command at once, as a user types ``minikube ssh`` right after ``start`` returned."""
+    __tracebackhide__ = True
+    with _contract(READY_ON_RETURN, f"{when}: minikube's waits"), machines.session(machine) as s:
+        _until_ready(s, machine, when, timeout)
+    _one_command(machines, machine, f"right after {when} returned", timeout)
+
+
 def check_ready_on_return(name: str, new_driver: DriverFactory, raw: bytes, store: HostStore, machine: str,
                           timeout: float) -> None:
     """``minikube start`` (pre_create_check, create, wait for Running, for an IP, for SSH) then one
     SSH command at once; ``minikube stop``, ``minikube start`` and one SSH command at once again;
     ``minikube delete``.  Every wait is the core's own (``timeout`` bounds each); the kit runs each
-    command once."""
+    command once.  The conformance class checks it on the store lifecycle's machine
+    (``check_store_lifecycle(..., ready=True)``): one boot sequence for both contracts."""
     __tracebackhide__ = True
     machines = Machines(lambda _name: new_driver(), store)
     try:

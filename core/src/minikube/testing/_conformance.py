@@ -28,7 +28,7 @@ from ._check_def import check_def, check_discovery, check_health
 from ._check_lifecycle import check_lifecycle, check_missing_machine, check_store_lifecycle
 from ._check_nodes import check_nodes
 from ._check_plugin import check_plugin_binary
-from ._check_ready import check_ready_on_return, ssh_wait_skipped
+from ._check_ready import ssh_wait_skipped
 from ._subject import DriverUnderTest, default_cluster
 
 
@@ -160,29 +160,43 @@ class DriverConformance:
         check_missing_machine(driver_under_test.new_driver, raw)
 
     def test_store_lifecycle(self, driver_under_test: DriverUnderTest) -> None:
+        """The minikube commands through the host store; for a driver minikube waits for, checked
+        by :meth:`test_ready_on_return` on its machine (one boot sequence for both contracts)."""
+        if not self._ready_skipped(driver_under_test):
+            pytest.skip("checked by test_ready_on_return, on the same machine: the same minikube commands, each "
+                        "start then also waited for until the machine answers SSH, and one SSH command at once")
         self._require_lifecycle(driver_under_test)
         machine = driver_under_test.machine_name()
         raw = driver_under_test.configured(machine)
         check_store_lifecycle(driver_under_test.name, driver_under_test.new_driver, raw,
                               driver_under_test.store, machine, driver_under_test.timeout)
 
-    def test_ready_on_return(self, driver_under_test: DriverUnderTest) -> None:
-        """``minikube start`` then one SSH command at once, twice (a new machine, a restarted one): for a
-        driver that minikube waits for (driver API 1.5 or later, no ``no_ssh``)."""
-        subject = driver_under_test
+    def _ready_skipped(self, subject: DriverUnderTest) -> str:
+        """Why ready-on-return is not checked for this driver here, or ``""``."""
         subject.discover()
         why = ssh_wait_skipped(subject.name)
         if why:
-            pytest.skip(why)
+            return why
         if not self.guest_ssh:
-            pytest.skip(f"guest_ssh = False: the guests of this test backend run no SSH server (a stand-in "
-                        f'hypervisor), so whether minikube start returns when a "{subject.name}" machine answers '
-                        "SSH is not checked here (minikube start still waits for it)")
+            return (f"guest_ssh = False: the guests of this test backend run no SSH server (a stand-in "
+                    f'hypervisor), so whether minikube start returns when a "{subject.name}" machine answers '
+                    "SSH is not checked here (minikube start still waits for it)")
+        return ""
+
+    def test_ready_on_return(self, driver_under_test: DriverUnderTest) -> None:
+        """The store lifecycle's minikube commands with, after each start, minikube's wait for SSH and
+        then one SSH command at once (a new machine, a restarted one): for a driver that minikube
+        waits for (driver API 1.5 or later, no ``no_ssh``)."""
+        subject = driver_under_test
+        why = self._ready_skipped(subject)
+        if why:
+            pytest.skip(why)
         self._require_lifecycle(subject)
         machine = subject.machine_name()
         raw = subject.configured(machine)
         with self.guest_network():
-            check_ready_on_return(subject.name, subject.new_driver, raw, subject.store, machine, subject.timeout)
+            check_store_lifecycle(subject.name, subject.new_driver, raw, subject.store, machine, subject.timeout,
+                                  ready=True)
 
     def test_nodes_distinct(self, driver_under_test: DriverUnderTest) -> None:
         """Two nodes of one profile (a driver that declares multinode): two machines at once."""
