@@ -56,6 +56,16 @@ def test_newer_config_version_is_refused_and_left_alone(mk: Minikube) -> None:
     assert cfg.read_bytes() == before
 
 
+def _said_creating(proc: subprocess.Popen[str]) -> None:
+    """Read the command's stderr until it says it creates the machine, as a person watching it
+    would (its record is saved and its lock held by then)."""
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "Creating fake machine" in line:
+            return
+    raise AssertionError(f"minikube start ended (exit {proc.wait()}) without creating the machine")
+
+
 def test_two_starts_of_one_profile_at_once_leave_a_valid_store(mk: Minikube) -> None:
     procs = [mk.popen("start", "--driver", "fake", "-p", "same", env={"FAKE_CREATE_DELAY": "3"},
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
@@ -72,7 +82,7 @@ def test_two_starts_of_one_profile_at_once_leave_a_valid_store(mk: Minikube) -> 
 def test_lock_timeout_fails_cleanly(mk: Minikube) -> None:
     first = mk.popen("start", "--driver", "fake", "-p", "busy", env={"FAKE_CREATE_DELAY": "4"},
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2)
+    _said_creating(first)  # it holds the machine's lock while it creates
     p = mk("stop", "-p", "busy", env={"MINIKUBE_LOCK_TIMEOUT": "0.5"})
     first.communicate(timeout=60)
     assert_one_line_error(p, "GUEST_LOCKED", 82)
@@ -82,10 +92,11 @@ def test_ctrl_c_during_create_leaves_a_consistent_store_that_delete_cleans(mk: M
     proc = mk.popen("start", "--driver", "fake", "-p", "intr", env={"FAKE_CREATE_DELAY": "30"},
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     cfg = mk.home / "machines" / "intr" / "config.json"
+    # The test picks its moment (the machine's record saved, the fake machine being made: its create
+    # takes 30 s) and presses Ctrl-C; it waits for no result of the product.
     deadline = time.monotonic() + 30
-    while not cfg.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    while not (cfg.exists() and cfg.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 11, err

@@ -25,6 +25,8 @@ from minikube_driver_hyperkit import HyperkitDriver, hyperkit_args
 
 
 def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """For the stand-in hyperkit (its own process) to write its own files (``hyperkit.pid``), as the
+    real hyperkit does in its own time: a test reads them; minikube promises nothing about them."""
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out"

@@ -96,6 +96,8 @@ def test_node_add_and_delete(mk: Mk) -> None:
 
 
 def _poll(what: str, check, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """The test picks its moment (machines being made) to interrupt or race a command; it waits for
+    no result the product promises."""
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
