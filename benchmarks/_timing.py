@@ -37,3 +37,30 @@ def table(title: str, rows: list[tuple[str, float, float, float]], note: str = "
     if note:
         out += ["", note]
     return "\n".join(out) + "\n"
+
+
+def enter_netns(name: str) -> None:
+    """This process (and so its children) into the network namespace ``name``: every packet to a
+    guest stays inside a namespace the benchmark made."""
+    import ctypes
+    import os
+
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "setns")
+    os.close(fd)
+
+
+def login(host: str, port: int, user: str, key: str, timeout: float = 300.0, interval: float = 0.25) -> None:
+    """The baseline's way to a working SSH: what a person scripting it by hand does, OpenSSH with
+    the key running ``exit 0`` every ``interval`` seconds until it succeeds."""
+    argv = ["ssh", "-i", key, "-p", str(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5",
+            f"{user}@{host}", "exit 0"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True).returncode == 0:
+            return
+        time.sleep(interval)
+    raise RuntimeError(f"no SSH login at {host}:{port} within {timeout:g}s")
