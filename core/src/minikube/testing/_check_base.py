@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..machine import Driver
+from ..machine import Driver, Machines
 from ._contracts import Contract, ContractViolation
 
 DriverFactory = Callable[[], Driver]
@@ -41,3 +41,13 @@ def _contract(contract: Contract, what: str) -> Iterator[None]:
     except Exception as e:  # noqa: BLE001 - every driver failure is reported as the contract it broke
         raise _fail(contract, f"{what} raised {_raised(e)}", e) from e
 
+
+
+def _delete_left(machines: Machines, machine: str) -> None:
+    """After a check (failed or not), ``minikube delete`` a machine still in the store, quietly:
+    the failure being reported matters more than one in the clean-up."""
+    if machines.exists(machine):
+        try:
+            machines.delete(machine)
+        except Exception:  # noqa: BLE001, S110 - cleanup after a failure already reported
+            pass

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from .._errors import MinikubeError
 from ..machine import ACTION_STATES, Driver, HostStore, Machines, State, run_action
-from ._check_base import DriverFactory, _contract, _fail, _raised
+from ._check_base import DriverFactory, _contract, _delete_left, _fail, _raised
 from ._contracts import (
     CREATE_RUNNING,
     KILL_STOPPED,
@@ -318,8 +318,4 @@ def check_store_lifecycle(name: str, new_driver: DriverFactory, raw: bytes, stor
         if store.machine_dir(machine).exists():
             raise _fail(STORE_LIFECYCLE, f"minikube delete left {store.machine_dir(machine)}")
     finally:
-        if store.exists(machine):
-            try:
-                machines.delete(machine)
-            except Exception:  # noqa: BLE001, S110 - cleanup after a failure already reported
-                pass
+        _delete_left(machines, machine)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .._errors import MinikubeError
 from ..machine import HostStore, Machines, MachineSession, run_over_ssh
-from ._check_base import DriverFactory, _contract, _fail
+from ._check_base import DriverFactory, _contract, _delete_left, _fail
 from ._contracts import READY_ON_RETURN
 
 #: The command run once after each start, and what it must print (a shell ran it in the guest).
@@ -121,8 +121,4 @@ def check_ready_on_return(name: str, new_driver: DriverFactory, raw: bytes, stor
         with _contract(READY_ON_RETURN, "minikube delete"):
             machines.delete(machine)
     finally:
-        if store.exists(machine):
-            try:
-                machines.delete(machine)
-            except Exception:  # noqa: BLE001, S110 - cleanup after a failure already reported
-                pass
+        _delete_left(machines, machine)
