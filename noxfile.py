@@ -45,7 +45,14 @@ TYPECHECK_DEPS = ["mypy>=1.10"]
 LINT_DEPS = ["ruff>=0.5"]
 BENCH_DEPS = ["stevedore>=5"]  # the discovery benchmark's baseline
 
-XDIST: dict[str, str] = {}
+#: Sessions whose tests run in pytest-xdist workers (one per CPU), and how they are handed out:
+#: chosen by timing each session with and without on 2 cores. The core's by module (``loadfile``):
+#: a worker then makes each module's venvs once (and test_sudo_launch.py's tests, which share the
+#: host's sudoers file, stay together; they also take turns through a lock). Not here: index (its
+#: session-wide build of every distribution would be made once per worker: slower), kvm2 and
+#: qemu2 (one libvirtd, one network namespace, real VMs). ``nox -s NAME -- -n 0`` runs without.
+XDIST = {"tests-core": "loadfile", "tests-driver-hyperkit": "load", "tests-driver-vmwarefusion": "load",
+         "template": "load"}
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = False
