@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -95,6 +96,11 @@ PYTHON_INFO = "import sys, sysconfig; print(getattr(sys, '_base_executable', sys
               "print(sysconfig.get_platform()); print(sysconfig.get_paths()['purelib']); print('%d.%d' % sys.version_info[:2])"
 
 
+def _python_info(python: str | Path) -> list[str]:
+    """PYTHON_INFO's lines for this interpreter (run directly: also under --install-only / --no-install)."""
+    return subprocess.run([str(python), "-c", PYTHON_INFO], check=True, capture_output=True, text=True).stdout.splitlines()
+
+
 def _key(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -107,7 +113,7 @@ def _pip_env(wheelhouse: Path) -> dict[str, str]:
 
 def _shared(session: nox.Session) -> tuple[Path, Path]:
     """(wheelhouse, the shared venv's site-packages), each made once for this session's interpreter."""
-    base_python, version, platform, _, short = session.run("python", "-c", PYTHON_INFO, silent=True).splitlines()
+    base_python, version, platform, _, short = _python_info(Path(session.bin) / "python")
     nox_dir = ROOT / ".nox"
 
     wheelhouse = nox_dir / "_wheelhouse" / _key(version, platform, *WHEELS)
@@ -117,28 +123,28 @@ def _shared(session: nox.Session) -> tuple[Path, Path]:
     venv_key = _key(version, platform, str(wheelhouse), *SHARED)
     if not (installed.is_file() and installed.read_text() == venv_key and bin_python.exists()):
         session.log(f"Creating the shared venv {venv.relative_to(ROOT)} (test dependencies, from the wheelhouse)")
-        session.run(base_python, "-m", "venv", "--clear", str(venv), external=True, silent=True)
+        session.run_install(base_python, "-m", "venv", "--clear", str(venv), external=True, silent=True)
     if not (wheelhouse / ".complete").is_file():
         session.log(f"Building the wheelhouse {wheelhouse.relative_to(ROOT)}")
         partial = wheelhouse.with_name(wheelhouse.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        session.run(str(bin_python), "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "-w", str(partial),
-                    *WHEELS, external=True)
-        (partial / ".complete").write_text("\n".join(WHEELS) + "\n")
-        shutil.rmtree(wheelhouse, ignore_errors=True)
-        partial.rename(wheelhouse)
+        # (run_install gives None when it skips: --no-install with a reused venv)
+        if session.run_install(str(bin_python), "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "-w",
+                               str(partial), *WHEELS, external=True) is not None:
+            (partial / ".complete").write_text("\n".join(WHEELS) + "\n")
+            shutil.rmtree(wheelhouse, ignore_errors=True)
+            partial.rename(wheelhouse)
     if not (installed.is_file() and installed.read_text() == venv_key):
-        session.run(str(bin_python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
-                    "--find-links", str(wheelhouse), *SHARED, external=True)
-        installed.write_text(venv_key)
-    site = session.run(str(bin_python), "-c", PYTHON_INFO, silent=True, external=True).splitlines()[3]
-    return wheelhouse, Path(site)
+        if session.run_install(str(bin_python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                               "--no-index", "--find-links", str(wheelhouse), *SHARED, external=True) is not None:
+            installed.write_text(venv_key)
+    return wheelhouse, Path(_python_info(bin_python)[3])
 
 
 def _install(session: nox.Session, *folders: str, deps: tuple[str, ...] = ()) -> Path:
     """This session's venv: the shared venv's packages, and these distributions installed editable."""
     wheelhouse, shared_site = _shared(session)
-    site = Path(session.run("python", "-c", PYTHON_INFO, silent=True).splitlines()[3])
+    site = Path(_python_info(Path(session.bin) / "python")[3])
     # Processed after the editable installs' .pth files (sorted by name): sys.path has this
     # venv's site-packages, the distributions' sources, then the shared packages.
     (site / "zz_nox_shared_venv.pth").write_text(f"import site; site.addsitedir({str(shared_site)!r})\n")
