@@ -23,6 +23,7 @@ Every pip run in a session (nox's, and the venvs the tests make) finds the wheel
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -115,7 +116,14 @@ def _shared(session: nox.Session) -> tuple[Path, Path]:
     """(wheelhouse, the shared venv's site-packages), each made once for this session's interpreter."""
     base_python, version, platform, _, short = _python_info(Path(session.bin) / "python")
     nox_dir = ROOT / ".nox"
+    nox_dir.mkdir(exist_ok=True)
+    with open(nox_dir / "_shared.lock", "a") as lock:  # two nox runs at once (test-all.sh's, yours) take turns
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _make_shared(session, nox_dir, base_python, version, platform, short)
 
+
+def _make_shared(session: nox.Session, nox_dir: Path, base_python: str, version: str, platform: str,
+                 short: str) -> tuple[Path, Path]:
     wheelhouse = nox_dir / "_wheelhouse" / _key(version, platform, *WHEELS)
     venv = nox_dir / f"_shared-py{short}"
     bin_python = venv / "bin" / "python"
