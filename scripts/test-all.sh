@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
 # Every test, from a fresh machine: host set-up (libvirt in a test network namespace, the tiny
-# ISO), nox in a venv, then nox's default sessions (each distribution's tests, the template,
-# the local package index, lint and type check).
+# ISO), nox in a venv, then nox's default sessions (the wheelhouse, each distribution's tests, the
+# template, the local package index, lint and type check). Arguments go to nox
+# (`bash scripts/test-all.sh -s tests-core`). At the end a table gives each step's and each nox
+# session's wall time; the exit status is nox's (non-zero when any session failed).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
 TOOLS=${MINIKUBE_TOOLS_VENV:-$ROOT/.nox-tools}
-bash scripts/setup-go.sh  # Go for the live Go peer tests (core/tests/plugin/go), installed if missing
+WORK=$(mktemp -d)
+wheelhouse=""  # the pid of the wheelhouse build while it runs
+trap '[ -z "$wheelhouse" ] || kill "$wheelhouse" 2>/dev/null; rm -rf "$WORK"' EXIT
+
+steps=()  # "seconds name" of each step before nox
+step() {  # NAME COMMAND...: run it, note its wall time
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  steps+=("$((SECONDS - start)) $name")
+}
+
+step go bash scripts/setup-go.sh  # Go for the live Go peer tests (core/tests/plugin/go), installed if missing
 
 if [ "$(id -u)" = 0 ]; then
   # kvm2's integration tests boot real VMs: libvirtd runs in its own network namespace so
   # that every packet to a guest stays inside a namespace the tests made (moved there if
   # scripts/main.sh left it in the root namespace: either script may run first).
   export MINIKUBE_TEST_NETNS=${MINIKUBE_TEST_NETNS:-mk-test}
-  bash driver-kvm2/scripts/setup-host.sh
-  export MINIKUBE_TINY_ISO=$(bash driver-kvm2/iso/build-tiny-iso.sh | tail -n1)
+  step setup-host bash driver-kvm2/scripts/setup-host.sh
   # core/tests/test_sudo_launch.py: sudo, and Debian's python3 able to make a venv for its test user
   if ! command -v sudo >/dev/null || ! command -v visudo >/dev/null || \
      ! /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null; then
@@ -25,6 +38,46 @@ else
   echo "test-all: not root: kvm2's libvirt integration tests and the sudo launch tests will report a skip with the reason" >&2
 fi
 
-"$PYTHON" -m venv "$TOOLS"
-"$TOOLS/bin/pip" install -q --disable-pip-version-check "nox>=2024.10" "tomli>=2; python_version<'3.11'"
-exec "$TOOLS/bin/nox" "$@"
+nox_venv() {
+  "$PYTHON" -m venv "$TOOLS"
+  "$TOOLS/bin/pip" install -q --disable-pip-version-check "nox>=2024.10" "tomli>=2; python_version<'3.11'"
+}
+step nox-venv nox_venv
+NOX=("$TOOLS/bin/nox")
+
+if [ "$(id -u)" = 0 ]; then
+  # The wheelhouse (every third-party wheel; libvirt-python, which needs setup-host's libvirt-dev,
+  # compiled once) and the shared test venv are made while the ISO is built: both mostly wait on
+  # the network. The nox run below then finds them (its `wheelhouse` session takes a second).
+  start=$SECONDS
+  "${NOX[@]}" -s wheelhouse >"$WORK/wheelhouse.log" 2>&1 &
+  wheelhouse=$!
+  iso_start=$SECONDS
+  # (a failed build leaves it empty, as before: kvm2's VM tests then say what is wrong)
+  MINIKUBE_TINY_ISO=$(bash driver-kvm2/iso/build-tiny-iso.sh | tail -n1) || true
+  export MINIKUBE_TINY_ISO
+  steps+=("$((SECONDS - iso_start)) tiny-iso")
+  wait "$wheelhouse" || { cat "$WORK/wheelhouse.log" >&2; echo "test-all: building the wheelhouse failed (above)" >&2; }
+  wheelhouse=""
+  steps+=("$((SECONDS - start)) wheelhouse (beside tiny-iso)")
+fi
+
+rc=0
+"${NOX[@]}" --report "$WORK/report.json" "$@" || rc=$?
+
+# Each step's and each session's wall time, so that the next slow-down is seen where it happens.
+"$TOOLS/bin/python" - "$WORK/report.json" "$SECONDS" "${steps[@]}" <<'EOF' >&2 || true
+import json, sys
+from pathlib import Path
+
+report, total, steps = Path(sys.argv[1]), float(sys.argv[2]), [s.split(" ", 1) for s in sys.argv[3:]]
+rows = [(name, float(sec), "") for sec, name in steps]
+if report.is_file():
+    rows += [(s["name"], s.get("duration") or 0.0, s["result"]) for s in json.loads(report.read_text())["sessions"]]
+rows.append(("total (test-all.sh)", total, ""))
+width = max(len(r[0]) for r in rows)
+print(f"\ntest-all: wall time\n  {'step / nox session':<{width}}  {'seconds':>7}  result")
+for name, sec, result in rows:
+    print(f"  {name:<{width}}  {sec:7.0f}  {result}")
+EOF
+exit "$rc"

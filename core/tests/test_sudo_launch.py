@@ -15,6 +15,7 @@ do so fails the tests with what to install.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pwd
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,19 @@ USER = "mk-sudo-test"
 PLUGIN = "docker-machine-driver-elevated"
 SUDOERS = Path("/etc/sudoers.d/mk-sudo-test")  # no dot in the name: sudo skips such files
 SYSTEM_PYTHON = "/usr/bin/python3"
+#: The user and the sudoers file are the host's, one of each: whoever creates the one or writes the
+#: other holds this lock (pytest-xdist workers, or two test runs on one machine, take turns).
+HOST_LOCK = Path(tempfile.gettempdir()) / "mk-sudo-test.lock"
+
+
+@contextmanager
+def host_lock() -> Iterator[None]:
+    with open(HOST_LOCK, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _apt_install(*packages: str) -> None:
@@ -88,7 +103,8 @@ def user_side(wheelhouse: Wheelhouse) -> Iterator[UserSide]:
         pytest.skip(f"the sudo launch tests use useradd, runuser and apt-get (Linux), this is {sys.platform}")
     if os.geteuid() != 0:
         pytest.skip("the sudo launch tests need root (to create the user mk-sudo-test and write /etc/sudoers.d)")
-    _prepare_host()
+    with host_lock():
+        _prepare_host()
     base = Path(tempfile.mkdtemp(prefix="mk-sudo-venv-", dir="/tmp"))
     try:
         base.chmod(0o755)
@@ -104,15 +120,17 @@ def user_side(wheelhouse: Wheelhouse) -> Iterator[UserSide]:
 
 @pytest.fixture
 def home(user_side: UserSide) -> Iterator[Path]:
-    """The user's own directory (HOME and MINIKUBE_HOME under it); no sudoers entry to begin with."""
+    """The user's own directory (HOME and MINIKUBE_HOME under it); no sudoers entry to begin with.
+    The sudoers file is this test's until it ends (``host_lock``)."""
     d = Path(tempfile.mkdtemp(prefix="mk-sudo-home-", dir="/tmp"))
     os.chown(d, user_side.uid, -1)
-    SUDOERS.unlink(missing_ok=True)
-    try:
-        yield d
-    finally:
+    with host_lock():
         SUDOERS.unlink(missing_ok=True)
-        shutil.rmtree(d, ignore_errors=True)
+        try:
+            yield d
+        finally:
+            SUDOERS.unlink(missing_ok=True)
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def allow(line: str) -> None:

@@ -13,7 +13,11 @@
 #    MINIKUBE_TEST_NETNS set they run inside that network namespace (made if absent): the
 #    libvirt bridges, dnsmasq and NAT then live there, while the qemu:///system socket stays
 #    reachable from everywhere. Talk to guests with `ip netns exec <ns> ...`. Unset, libvirtd
-#    runs in the root namespace, where real users reach their VMs;
+#    runs in the root namespace, where real users reach their VMs. In a namespace, libvirtd gets
+#    this host's cgroup mounts (`ip netns exec` gives it a fresh /sys without them); a libvirtd
+#    already running in that namespace without them (started by hand: `ip netns exec <ns>
+#    libvirtd -d`) is stopped (SIGTERM) and started again with them; its networks and VMs keep
+#    running;
 # 4. moves a libvirtd that runs in another network namespace than that one (scripts/main.sh
 #    and scripts/test-all.sh, run one after the other): its active networks are stopped there
 #    (bridges, dnsmasq, NAT rules go), it is stopped (SIGTERM) and started in the wanted
@@ -23,7 +27,7 @@
 # 6. makes sure the `default` network exists, is active and autostarts.
 #
 # Exit status: 0 ready; 2 not root (says what to run); 3 packages could not be installed;
-# 4 libvirt cannot run here (says why); 5 a libvirtd in another network namespace would not stop.
+# 4 libvirt cannot run here (says why); 5 a libvirtd to move or restart would not stop.
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config
@@ -99,10 +103,51 @@ in_netns() { # make the namespace (once) and run daemons inside it
   run=(ip netns exec "$NETNS")
 }
 
+cgroup_mounts() { # mountinfo file -> "TARGET FSTYPE OPTIONS" of each cgroup file system (and tmpfs) under /sys/fs/cgroup, sorted
+  # mountinfo(5): ID PARENT MAJ:MIN ROOT TARGET MOUNT-OPTIONS [OPTIONAL-FIELDS...] - FSTYPE SOURCE SUPER-OPTIONS
+  { awk '{
+      for (i = 7; i < NF && $i != "-"; i++) ;
+      if (index($5, "/sys/fs/cgroup") == 1 && ($(i+1) == "cgroup" || $(i+1) == "cgroup2" || $(i+1) == "tmpfs"))
+        print $5, $(i+1), $(i+3)
+    }' "$1" 2>/dev/null || true; } | LC_ALL=C sort
+}
+
+# The cgroup mounts a libvirtd started in NETNS gets: this namespace's (none without NETNS: the
+# root namespace's /sys already has them).
+wanted_cgroups=""
+if [[ -n $NETNS ]]; then
+  wanted_cgroups=$(cgroup_mounts "/proc/$$/mountinfo")
+fi
+
+missing_cgroups() { # pid -> the wanted cgroup mounts (TARGET FSTYPE, one a line) its mount namespace lacks
+  [[ -n $wanted_cgroups ]] || return 0
+  LC_ALL=C comm -23 <(cut -d' ' -f1,2 <<<"$wanted_cgroups" | LC_ALL=C sort -u) \
+    <(cgroup_mounts "/proc/$1/mountinfo" | cut -d' ' -f1,2 | LC_ALL=C sort -u)
+}
+
+stop_daemon() { # pid, namespace name (for the message) -> SIGTERM, then wait up to 30 s for it to go
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 150); do
+    [[ -d /proc/$1 ]] || return 0
+    sleep 0.2
+  done
+  die 5 "libvirtd (pid $1) in network namespace '${2:-<root>}' did not stop within 30 s; stop it (kill -9 $1) and run this again"
+}
+
 moved_networks=()
 if pid=$(pid_of libvirtd); then
   have=$(netns_of "$pid")
-  if [[ $have != "$NETNS" ]]; then
+  missing=""
+  if [[ $have == "$NETNS" ]]; then
+    missing=$(missing_cgroups "$pid")
+  fi
+  if [[ -n $missing ]]; then
+    # Started without them (by hand, or by an older version of this script): libvirtd would put no
+    # QEMU (or virtiofsd) in a cgroup, and libvirt 9.0 crashes hot-plugging a virtio-fs device.
+    # Restarted in the same namespace, it finds its running networks and VMs again.
+    say "libvirtd (pid $pid) runs in network namespace $NETNS without the cgroup mounts it gets here ($(cut -d' ' -f1 <<<"$missing" | paste -sd' ')): restarting it with them"
+    stop_daemon "$pid" "$have"
+  elif [[ $have != "$NETNS" ]]; then
     # One libvirtd serves qemu:///system: the last script run decides where its networks live.
     say "libvirtd (pid $pid) runs in network namespace ${have:-<root>}: moving it to ${NETNS:-<root>}"
     mapfile -t moved_networks < <(virsh -c "$URI" net-list --name 2>/dev/null | sed '/^$/d')
@@ -110,14 +155,7 @@ if pid=$(pid_of libvirtd); then
     for net in "${moved_networks[@]}"; do
       virsh -c "$URI" net-destroy "$net" >/dev/null 2>&1 || say "note: could not stop network $net in ${have:-<root>}"
     done
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 150); do
-      [[ -d /proc/$pid ]] || break
-      sleep 0.2
-    done
-    if [[ -d /proc/$pid ]]; then
-      die 5 "libvirtd (pid $pid) in network namespace '${have:-<root>}' did not stop within 30 s; stop it (kill -9 $pid) and run this again"
-    fi
+    stop_daemon "$pid" "$have"
     if ((${#running[@]})); then
       say "note: these VMs keep running, cut off from their networks until libvirtd is back in ${have:-<root>} or they are restarted (minikube stop && minikube start): ${running[*]}"
     fi
@@ -139,14 +177,13 @@ else
   # `ip netns exec` mounts a fresh /sys without the cgroup filesystems. libvirtd needs them to put each
   # QEMU (and the virtiofsd of a shared folder) in a cgroup, as on a systemd host; libvirt 9.0 even
   # crashes hot-plugging a virtio-fs device (minikube mount) into a domain without one. So the
-  # namespace's /sys gets the same cgroup mounts as this one (findmnt lists them; none: nothing to do).
+  # namespace's /sys gets the same cgroup mounts as this one (wanted_cgroups; none: nothing to do),
+  # which is also what an already running libvirtd is checked for (missing_cgroups).
   cgroups=""
-  if [[ -n $NETNS ]] && command -v findmnt >/dev/null; then
-    while read -r target fstype opts; do
-      [[ $target == /sys/fs/cgroup* ]] || continue
-      cgroups+="mkdir -p '$target' && mount -t $fstype -o '$opts' $fstype '$target' && "
-    done < <(findmnt -rn -t cgroup,cgroup2,tmpfs -o TARGET,FSTYPE,FS-OPTIONS | sort)
-  fi
+  while read -r target fstype opts; do
+    [[ -n $target ]] || continue
+    cgroups+="mkdir -p '$target' && mount -t $fstype -o '$opts' $fstype '$target' && "
+  done <<<"$wanted_cgroups"
   "${run[@]}" sh -c "${cgroups}exec libvirtd -d" || die 4 "libvirtd did not start"
 fi
 

@@ -192,8 +192,9 @@ def leftovers(libvirt_host: LibvirtHost) -> Iterator[Leftovers]:
 def kvm2_venv(tmp_path_factory: pytest.TempPathFactory, libvirt_host: LibvirtHost) -> Any:
     """A throwaway venv with the core and this driver installed by real pip installs.
 
-    The wheelhouse holds the core, this driver and libvirt-python (built from source against
-    libvirt-dev by pip, and cached by pip's wheel cache).
+    The wheelhouse holds the core, this driver and libvirt-python (under nox, taken from the run's
+    wheelhouse, where it was built once; otherwise built from source against libvirt-dev by pip,
+    and cached by pip's wheel cache).
     """
     from minikube.testing import Venv, Wheelhouse
 

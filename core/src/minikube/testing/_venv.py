@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import venv as _venv
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,21 +29,41 @@ def _run(argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
     return proc
 
 
+def _pip_wheel(path: Path, *args: str) -> None:
+    """``pip wheel -w path ARGS``; from the shared wheelhouse when there is one.
+
+    ``MINIKUBE_TEST_WHEELHOUSE`` names a directory of wheels made once for a whole test run (this
+    repository's noxfile sets it). Third-party wheels are then taken from there, offline: nothing
+    is downloaded, nothing (libvirt-python) is compiled again. When it lacks something, the package
+    index is asked as well, with a warning that says so.
+    """
+    argv = [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(path), *args]
+    shared = os.environ.get("MINIKUBE_TEST_WHEELHOUSE")
+    if not shared:
+        _run(argv)
+        return
+    try:
+        _run([*argv, "--no-index", "--find-links", shared])
+        return
+    except RuntimeError as e:
+        warnings.warn(f"the wheelhouse {shared} (MINIKUBE_TEST_WHEELHOUSE) lacks what pip wheel {' '.join(args)} "
+                      f"needs, so the package index was asked too: {str(e).strip().splitlines()[-1]}", stacklevel=3)
+    _run([*argv, "--find-links", shared])
+
+
 @dataclass
 class Wheelhouse:
     path: Path
 
     @classmethod
     def build(cls, path: Path, *projects: Path, extra: tuple[str, ...] = ("hatchling",)) -> Wheelhouse:
-        """Wheels for ``projects`` and everything they need (the pip cache makes this quick)."""
+        """Wheels for ``projects`` and everything they need (see ``_pip_wheel`` for where they come from)."""
         path.mkdir(parents=True, exist_ok=True)
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(path),
-              *map(str, projects), *extra])
+        _pip_wheel(path, *map(str, projects), *extra)
         return cls(path)
 
     def add(self, *projects: Path) -> None:
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(self.path),
-              *map(str, projects)])
+        _pip_wheel(self.path, "--no-deps", *map(str, projects))
 
 
 class Venv:
