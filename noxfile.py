@@ -168,9 +168,19 @@ def _install(session: nox.Session, *folders: str, deps: tuple[str, ...] = ()) ->
     return wheelhouse
 
 
+#: Sessions whose pytest gets a base directory of its own under /tmp: kvm2's VMs open files below
+#: it as libvirt's QEMU user, through ACL entries that a chmod of pytest's shared
+#: /tmp/pytest-of-<user> (any other pytest run starting meanwhile, as under test-all.sh) would void.
+OWN_BASETEMP = {"tests-driver-kvm2"}
+
+
 def _pytest(session: nox.Session, tests: Path) -> None:
     dist = XDIST.get(session.name)
     parallel = ["-n", "auto", "--dist", dist] if dist else []
+    if session.name in OWN_BASETEMP and not any(a.startswith("--basetemp") for a in session.posargs):
+        import tempfile
+
+        parallel += [f"--basetemp={tempfile.mkdtemp(prefix=f'pytest-{session.name}-', dir='/tmp')}"]
     session.run("python", "-m", "pytest", str(tests), "-ra", *parallel, *session.posargs)
 
 

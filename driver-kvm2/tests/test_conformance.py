@@ -24,7 +24,7 @@ except importlib.metadata.PackageNotFoundError:
 
 class TestKVM2Conformance(DriverConformance):
     driver = "kvm2"
-    timeout = 120.0
+    timeout = 180.0  # each action and each wait for SSH, under TCG on a busy host
     driver_options = {"kvm-virt-type": "qemu"}
 
     @pytest.fixture
