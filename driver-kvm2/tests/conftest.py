@@ -216,10 +216,6 @@ class Minikube(MinikubeCLI):
     def argv(self, *args: str) -> list[str]:
         return self.host.in_netns(super().argv(*args))
 
-    def in_netns(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """``minikube ARGS`` (inside the test namespace, as every command here) within ``timeout``."""
-        return self(*args, timeout=timeout)
-
 
 @pytest.fixture
 def minikube(kvm2_venv: Any, tmp_path: Path, libvirt_host: LibvirtHost) -> Minikube:

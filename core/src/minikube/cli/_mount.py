@@ -76,7 +76,7 @@ def mount_in_guest(session: MachineSession, shares: tuple[Share, ...] | list[Sha
     ``ready`` (``start`` waited for SSH already), first wait for the guest to answer SSH."""
     if not shares:
         return
-    from ..machine._ssh import run_over_ssh
+    from ..machine import run_over_ssh
 
     if not ready:
         try:
@@ -147,8 +147,7 @@ def run_mount(profile: str | None, spec: str, request: MountRequest, kill: bool)
 
 def _take_down(machines: Machines, name: str, share: Share) -> None:
     """Unmount in the guest, then take the device away; a machine stopped meanwhile has neither."""
-    from ..machine import State
-    from ..machine._ssh import run_over_ssh
+    from ..machine import State, run_over_ssh
 
     try:
         with machines.session(name) as s:
