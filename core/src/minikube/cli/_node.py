@@ -52,6 +52,11 @@ def run_node_add(profile: str | None, worker: bool, control_plane: bool, delete_
     _running(name, cfg, machines)
     with profile_lock(name):  # two `node add` at once get two names
         cfg = load_profile(name)
+        from ._resources import MAX_NODES_FORCED
+
+        if len(cfg.nodes) >= MAX_NODES_FORCED:
+            raise UsageError(f'"{name}" has {len(cfg.nodes)} nodes, the most one profile may have',
+                             fix=f"Remove one first with: minikube node delete NODE -p {name}")
         node = Node(name=cfg.next_node_name(), control_plane=control_plane, worker=worker)
         cfg.nodes.append(node)
         machine = cfg.machine_name_of(node)

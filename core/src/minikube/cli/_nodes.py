@@ -1,7 +1,8 @@
 """A profile's nodes: each its own machine, brought up together.
 
-When the driver declares ``parallel`` the nodes of one command are made (or started) at once, one
-thread each, every machine under its own lock and the profile's config changed under the
+When the driver declares ``parallel`` the nodes of one command are made (or started) together, as
+many at a time as the host runs at once (a small pool of threads, the rest queued and said so),
+every machine under its own lock and the profile's config changed under the
 profile's lock; otherwise one after another, as minikube does.  A node that fails stops the
 others at their next step (a machine this command brought up is stopped again, kept for the next
 ``start`` or for ``delete``) and the error names it.  Ctrl-C stops waiting at once: each machine's
@@ -18,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from .._errors import MinikubeError
 from ..config import ClusterConfig, Node, update_profile
-from ..machine import DEFAULT_WAIT_TIMEOUT, Driver, Machines, MachineSession, shares_of
+from ..machine import DEFAULT_WAIT_TIMEOUT, BoundedPool, Driver, Machines, MachineSession, machines_at_once, shares_of
 from . import _ui
 
 log = logging.getLogger("minikube.cli")
@@ -170,16 +171,15 @@ class Crew:
         return results
 
     def _together(self, nodes: list[Node], one: Callable[[Node], None]) -> None:
-        """Run ``one`` for every node in its own thread; the main thread waits (so Ctrl-C reaches it)."""
-        threads = [threading.Thread(target=one, args=(n,), name=f"node-{n.name or 'primary'}", daemon=True)
-                   for n in nodes]
-        for t in threads:
-            t.start()
-        names = ", ".join(f'"{self.cluster.machine_name_of(n)}"' for n in nodes)
-        with _ui.spinner(f"Bringing up {len(nodes)} machines at once ({names}) ..."):
-            for t in threads:
-                while t.is_alive():
-                    t.join(0.2)
+        """Run ``one`` for every node through a :class:`BoundedPool` (as many at a time as the host
+        runs at once); the main thread waits, so Ctrl-C reaches it."""
+        pool = BoundedPool(nodes, one, at_once=machines_at_once(self.cluster.memory or None), stop=self.cancel)
+        if pool.queued:
+            _ui.info(f"* Bringing up {len(nodes)} machines, {pool.at_once} at a time (as many as this host runs "
+                     "at once); the others wait their turn")
+        names = ", ".join(f'"{self.cluster.machine_name_of(n)}"' for n in nodes[:pool.at_once])
+        with _ui.spinner(f"Bringing up {pool.at_once} machines at once ({names}) ..."):
+            pool.start().wait()
 
 
 def _stop_quietly(s: MachineSession) -> None:

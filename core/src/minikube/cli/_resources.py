@@ -38,6 +38,11 @@ MIN_CPUS = 2
 MIN_DISK_MB = 2000
 MAX_MB = 1 << 30  # 1 PiB: more memory or disk than any machine has, refused even with --force
 MAX_CPUS = 4096  # the most vCPUs a hypervisor gives one VM, refused even with --force
+#: Nodes one ``start`` makes without ``--force``: each node is a whole VM, brought up at most
+#: :func:`minikube.machine.machines_at_once` at a time (minikube has no bound; its nodes are lighter).
+MAX_NODES = 20
+#: Refused even with ``--force``: past it a profile is no cluster anyone runs on one host.
+MAX_NODES_FORCED = 500
 FORCE_WARNING = "minikube skips various validations when --force is supplied; this may lead to unexpected behavior"
 
 _SIZE = re.compile(r"(\d+)(?:\.(\d+))?\s*(?:([kmgtp])(?:i?b)?|(b))?", re.IGNORECASE | re.ASCII)
@@ -173,6 +178,21 @@ def check(wanted: Mapping[str, Resolved], *, force: bool, driver: str | None, co
         _check_cpus(c, wanted["cpus"], driver)
     if "memory" in wanted:
         _check_memory(c, wanted["memory"])
+
+
+def check_nodes(count: int, *, force: bool, profile: str) -> None:
+    """A node count this host can be asked for: up to :data:`MAX_NODES`, more with ``--force``
+    (and a warning), never more than :data:`MAX_NODES_FORCED`.  Checked before any name is looked
+    up or anything is made, so a mistyped ``--nodes 50000000`` costs nothing."""
+    c = _Checker(force, None)
+    fix = (f"Start fewer: minikube start -p {profile} --nodes {MAX_NODES}; add more later with: "
+           f"minikube node add -p {profile}")
+    if count > MAX_NODES_FORCED:
+        c.refuse(UsageError(f"--nodes {count} is more than the maximum of {MAX_NODES_FORCED} nodes", fix=fix),
+                 forceable=False)
+    if count > MAX_NODES:
+        c.refuse(UsageError(f"--nodes {count} is more than {MAX_NODES} nodes, each a virtual machine on this "
+                            "computer", fix=fix + "; or, to make them anyway, add --force"))
 
 
 def _check_disk(c: _Checker, r: Resolved) -> None:

@@ -18,6 +18,7 @@ _API = {
     "._hwvirt": "cpu_has_hw_virt read_cpuinfo",
     "._net": "mac_from_name normalize_mac",
     "._poll": "wait_for",
+    "._pool": "BoundedPool machines_at_once",
     "._ready": "ACTION_STATES DEFAULT_WAIT_TIMEOUT await_state run_action wait_for_ssh",
     "._share": "Share find_virtiofsd parse_mount_string require_host_dirs shares_of",
     "._ssh": "generate_ssh_key run_over_ssh",
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from ._hwvirt import cpu_has_hw_virt, read_cpuinfo
     from ._net import mac_from_name, normalize_mac
     from ._poll import wait_for
+    from ._pool import BoundedPool, machines_at_once
     from ._ready import ACTION_STATES, DEFAULT_WAIT_TIMEOUT, await_state, run_action, wait_for_ssh
     from ._share import Share, find_virtiofsd, parse_mount_string, require_host_dirs, shares_of
     from ._ssh import generate_ssh_key, run_over_ssh

@@ -9,12 +9,11 @@ with its own address, that runs beside the other and outlives the other's remova
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from typing import Any
 
 from ..config import ClusterConfig, Node, primary_node
-from ..machine import Driver, HostStore, State
+from ..machine import BoundedPool, Driver, HostStore, State, machines_at_once
 from ..registry import DriverDef
 from ._check_base import DriverFactory, _contract, _fail, _raised
 from ._check_config import check_config
@@ -52,7 +51,8 @@ def check_nodes(d: DriverDef, new_driver: DriverFactory, cluster: ClusterConfig,
             drivers.append(driver)
             with _contract(NODES_DISTINCT, f'set_config_raw(<the config of "{machine}">)'):
                 driver.set_config_raw(raw)
-        _create_both(drivers, names, live, timeout, parallel=d.capabilities.parallel)
+        _create_both(drivers, names, live, timeout, parallel=d.capabilities.parallel,
+                     at_once=machines_at_once(cluster.memory or None))
         for driver, machine in zip(drivers, names, strict=True):  # both at once: the first still runs
             st = _state(driver, NODES_DISTINCT, f'of "{machine}" once both nodes were Running')
             if st != State.RUNNING:
@@ -120,10 +120,11 @@ def _configured(d: DriverDef, new_driver: DriverFactory, spec: ClusterConfig, st
 
 
 def _create_both(drivers: list[Driver], names: list[str], live: list[bool], timeout: float, *,
-                 parallel: bool) -> None:
+                 parallel: bool, at_once: int) -> None:
     """pre_create_check and create each node's machine, as minikube does (create returns in Running:
-    :func:`minikube.machine.run_action`): in two threads at once for a ``parallel`` driver (minikube
-    makes the nodes of one ``start`` together then), else one after the other."""
+    :func:`minikube.machine.run_action`): for a ``parallel`` driver together, through minikube's
+    own :class:`~minikube.machine.BoundedPool` (``at_once`` at a time: the host's bound), else one
+    after the other."""
     __tracebackhide__ = True
     errors: list[tuple[int, BaseException]] = []
 
@@ -136,12 +137,7 @@ def _create_both(drivers: list[Driver], names: list[str], live: list[bool], time
             errors.append((i, e))
 
     if parallel:
-        threads = [threading.Thread(target=create, args=(i,), name=f"conformance-node-{i + 1}", daemon=True)
-                   for i in range(len(drivers))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        BoundedPool(list(range(len(drivers))), create, at_once=at_once).start().wait()
     else:
         for i in range(len(drivers)):
             create(i)

@@ -79,7 +79,11 @@ class FakeDriver(BaseDriver):
     def create(self) -> None:
         if self.fail_create:
             raise DriverError("fake create failed as asked (--fake-fail-create)")
-        time.sleep(self.create_delay)
+        _log_create("begin", self.machine_name)
+        try:
+            time.sleep(self.create_delay)
+        finally:
+            _log_create("end", self.machine_name)
         # One machine of several (a node of a profile) fails: named in the environment, so the
         # flag list stays the one Go peers and the docs know.
         if os.environ.get("FAKE_FAIL_MACHINE") == self.machine_name:
@@ -130,3 +134,12 @@ FAKE_DEF = DriverDef(name="fake", config=fake_config, init=FakeDriver,
                      status=lambda: Health(installed=True, healthy=True, running=True),
                      default=True, priority=Priority.FALLBACK, platforms=(),
                      description="A fake driver for tests: no VM, state kept in its config.")
+
+
+def _log_create(event: str, machine: str) -> None:
+    """With ``FAKE_CREATE_LOG`` set, one line per create's begin and end (a test reads how many
+    machines were being made at once)."""
+    path = os.environ.get("FAKE_CREATE_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{event} {machine}\n")
