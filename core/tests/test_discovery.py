@@ -205,9 +205,9 @@ def test_an_alias_claimed_twice_is_unusable_as_an_alias_only(make_venv, tmp_path
     rows = mk.drivers()
     assert rows["aliasa"]["status"] == rows["aliasb"]["status"] == "ok"
     assert any('alias "shared" is claimed by both' in p for p in rows["aliasa"]["problems"])
-    line = assert_one_line_error(mk("start", "--driver", "shared", "-p", "s"), "DRV_CONFLICT", 51)
+    line = assert_one_line_error(mk("start", "--driver", "shared", "-p", "ss"), "DRV_CONFLICT", 51)
     assert '"shared"' in line and "minikube-driver-aliasa" in line and "minikube-driver-aliasb" in line
-    assert not (mk.home / "machines" / "s").exists()
-    mk.ok("start", "--driver", "aliasa", "-p", "a")  # each driver keeps working by its own name
-    assert mk.json("status", "-p", "a", "-o", "json")["Host"] == "Running"
-    assert json.loads((mk.home / "machines" / "a" / "config.json").read_text())["DriverName"] == "aliasa"
+    assert not (mk.home / "machines" / "ss").exists()
+    mk.ok("start", "--driver", "aliasa", "-p", "aa")  # each driver keeps working by its own name
+    assert mk.json("status", "-p", "aa", "-o", "json")["Host"] == "Running"
+    assert json.loads((mk.home / "machines" / "aa" / "config.json").read_text())["DriverName"] == "aliasa"

@@ -34,6 +34,27 @@ DEFAULT_MEMORY_MB = 2048
 DEFAULT_DISK_MB = 20000
 DEFAULT_PROFILE = "minikube"
 
+#: minikube's ``ProfileNameValid``: a DNS name (labels of letters, digits and inner '-', joined by
+#: '.'), at least two characters.  Checked where a profile is named anew (``start`` of a new one,
+#: ``profile NAME``); commands on an existing profile accept any machine name, so one made before
+#: this rule can still be stopped and deleted.
+PROFILE_NAME_RE = re.compile(r"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*"
+                             r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9])$")
+#: minikube's reserved words (its commands), compared ignoring case: no profile is named so.
+RESERVED_PROFILES = ("start", "stop", "status", "delete", "config", "open", "profile", "addons", "cache", "logs")
+
+
+def profile_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a new profile, or None."""
+    if len(name) < 2 or len(name) > 200 or not PROFILE_NAME_RE.match(name):
+        return ("use at least 2 letters, digits, '-' and '.', starting and ending with a letter or digit, "
+                "with no '..' or '.-'")
+    return None
+
+
+def is_reserved(name: str) -> bool:
+    return name.lower() in RESERVED_PROFILES
+
 
 @dataclass
 class Node:
@@ -197,7 +218,8 @@ def load_profile(name: str) -> ClusterConfig:
     try:
         return ClusterConfig.from_json(text, str(path))
     except ConfigError as e:
-        raise ConfigError(e.message, fix=f"Delete it with 'minikube delete -p {name}' and start again") from None
+        raise ConfigError(e.message, fix=f"Restore {path} from a copy, or remove the profile and its machines "
+                                         f"with: minikube delete -p {name}") from None
 
 
 def save_profile(cfg: ClusterConfig) -> None:

@@ -21,7 +21,7 @@ CORE_DISTS = HERE.parent / "dists"
 #: The test drivers' settings a developer's shell may export, cleared (beside minikube's own, which
 #: MinikubeCLI clears) so every test starts from defaults.
 CLEARED = ("FAKE_LABEL", "FAKE_TAGS", "FAKE_CPU_COUNT", "FAKE_FAIL_CREATE", "FAKE_FAIL_MACHINE", "FAKE_CREATE_DELAY",
-           "MINIKUBE_TEST_REPORT_IMPORTS")
+           "FAKE_CREATE_LOG", "MINIKUBE_TEST_REPORT_IMPORTS")
 
 #: The health-check limit in tests (the default is minikube's 20 s).
 HEALTH_TIMEOUT = "3"

@@ -81,10 +81,10 @@ def test_precedence_flag_then_env_then_config_then_default(mk: Mk) -> None:
 
 def test_driver_setting_precedence(mk: Mk) -> None:
     mk.ok("config", "set", "driver", "improvable")
-    mk.ok("start", "-p", "a")
-    mk.ok("start", "-p", "b", env={"MINIKUBE_DRIVER": "fake"})
-    assert mk.machine_config("a")["DriverName"] == "improvable"
-    assert mk.machine_config("b")["DriverName"] == "fake"
+    mk.ok("start", "-p", "aa")
+    mk.ok("start", "-p", "bb", env={"MINIKUBE_DRIVER": "fake"})
+    assert mk.machine_config("aa")["DriverName"] == "improvable"
+    assert mk.machine_config("bb")["DriverName"] == "fake"
 
 
 def test_bad_values_from_env_and_config_name_their_source(mk: Mk) -> None:

@@ -83,8 +83,8 @@ def test_start_json_is_the_event_stream_only(mk: Mk) -> None:
     log = (mk.home / "profiles" / "minikube" / "events.json").read_text().splitlines()
     assert [json.loads(x)["data"]["name"] for x in log if '"io.k8s.sigs.minikube.step"' in x][-1] == "Done"
     assert sum('"Initial Minikube Setup"' in x for x in log) == 1
-    mk.ok("start", "--driver", "fake", "-p", "t")
-    log = (mk.home / "profiles" / "t" / "events.json").read_text().splitlines()
+    mk.ok("start", "--driver", "fake", "-p", "tt")
+    log = (mk.home / "profiles" / "tt" / "events.json").read_text().splitlines()
     assert step_names([json.loads(x) for x in log]) == ["Initial Minikube Setup", "Selecting Driver", "Creating VM",
                                                          "Done"]
 

@@ -81,14 +81,14 @@ def test_drivers_info_shows_metadata_health_and_flags(mk: Mk) -> None:
 def test_driver_flag_precedence_flag_env_config_default(mk: Mk) -> None:
     mk.ok("config", "set", "drivers.fake.fake-label", "from-config")
     mk.ok("config", "set", "drivers.fake.fake-tags", "x,y")
-    mk.ok("start", "--driver", "fake", "-p", "c")
-    mk.ok("start", "--driver", "fake", "-p", "e", env={"FAKE_LABEL": "from-env"})
-    mk.ok("start", "--driver", "fake", "-p", "f", "--fake-label", "from-flag", env={"FAKE_LABEL": "from-env"})
+    mk.ok("start", "--driver", "fake", "-p", "cc")
+    mk.ok("start", "--driver", "fake", "-p", "ee", env={"FAKE_LABEL": "from-env"})
+    mk.ok("start", "--driver", "fake", "-p", "ff", "--fake-label", "from-flag", env={"FAKE_LABEL": "from-env"})
     mk.ok("config", "unset", "drivers.fake.fake-label")
-    mk.ok("start", "--driver", "fake", "-p", "d")
-    labels = {p: mk.machine_config(p)["Driver"]["FakeLabel"] for p in "cefd"}
-    assert labels == {"c": "from-config", "e": "from-env", "f": "from-flag", "d": ""}
-    assert mk.machine_config("c")["Driver"]["FakeTags"] == ["x", "y"]
+    mk.ok("start", "--driver", "fake", "-p", "dd")
+    labels = {p: mk.machine_config(p)["Driver"]["FakeLabel"] for p in ("cc", "ee", "ff", "dd")}
+    assert labels == {"cc": "from-config", "ee": "from-env", "ff": "from-flag", "dd": ""}
+    assert mk.machine_config("cc")["Driver"]["FakeTags"] == ["x", "y"]
 
 
 def test_bad_driver_options_in_config_toml_name_the_key_and_file(mk: Mk) -> None:

@@ -135,7 +135,7 @@ def test_an_image_without_its_record_is_fetched_again(mk: Mk, server: Server) ->
     assert server.gets("/good/boot.iso") == before + 1
     assert (iso_dir(mk) / "boot.iso").read_bytes() == IMAGE
     # The same file name from another URL is not mistaken for it.
-    mk.ok("start", "--driver", "fake", "-p", "o", "--iso-url", f"{server.url}/other/boot.iso")
+    mk.ok("start", "--driver", "fake", "-p", "oo", "--iso-url", f"{server.url}/other/boot.iso")
     assert (iso_dir(mk) / "boot.iso").read_bytes() == OTHER
 
 
@@ -179,10 +179,10 @@ def test_iso_url_from_config_and_environment(mk: Mk, tmp_path: Path) -> None:
     a.write_bytes(IMAGE)
     b.write_bytes(OTHER)
     mk.ok("config", "set", "iso-url", str(a))
-    mk.ok("start", "--driver", "fake", "-p", "c")
-    mk.ok("start", "--driver", "fake", "-p", "e", env={"MINIKUBE_ISO_URL": str(b)})
-    assert mk.profile_config("c")["MinikubeISO"] == a.as_uri()
-    assert mk.profile_config("e")["MinikubeISO"] == b.as_uri()
+    mk.ok("start", "--driver", "fake", "-p", "cc")
+    mk.ok("start", "--driver", "fake", "-p", "ee", env={"MINIKUBE_ISO_URL": str(b)})
+    assert mk.profile_config("cc")["MinikubeISO"] == a.as_uri()
+    assert mk.profile_config("ee")["MinikubeISO"] == b.as_uri()
     assert os.path.exists(a)
 
 

@@ -26,10 +26,10 @@ from ._helpers import REPORT_IMPORTS, Mk, assert_error, imported_drivers
 ])
 def test_each_health_state_has_its_reason_and_exit_code(mk: Mk, driver: str, reason: str, code: int,
                                                         message: str) -> None:
-    err = assert_error(mk("start", "--driver", driver, "-p", "v"), reason, code)
+    err = assert_error(mk("start", "--driver", driver, "-p", "vv"), reason, code)
     line = next(ln for ln in err.splitlines() if ln.startswith("X Exiting"))
     assert message in line
-    assert not (mk.home / "machines" / "v").exists() and not (mk.home / "profiles" / "v").exists()
+    assert not (mk.home / "machines" / "vv").exists() and not (mk.home / "profiles" / "vv").exists()
 
 
 def test_fix_and_documentation_lines_come_from_the_driver(mk: Mk) -> None:
@@ -198,8 +198,8 @@ def test_drivers_list_health_reports_every_state(mk: Mk) -> None:
 
 @pytest.mark.parametrize("driver", ["notrunning", "unhealthy", "notinstalled"])
 def test_an_unknown_driver_option_is_a_usage_error_whatever_the_drivers_health(mk: Mk, driver: str) -> None:
-    err = assert_error(mk("start", "--driver", driver, "-p", "u", f"--{driver}-bogus", "1"), "MK_USAGE", 14)
+    err = assert_error(mk("start", "--driver", driver, "-p", "uu", f"--{driver}-bogus", "1"), "MK_USAGE", 14)
     assert f"--{driver}-bogus" in err
-    assert not (mk.home / "machines" / "u").exists() and not (mk.home / "profiles" / "u").exists()
+    assert not (mk.home / "machines" / "uu").exists() and not (mk.home / "profiles" / "uu").exists()
     # a valid option gets past usage to the health verdict, as before
-    assert mk("start", "--driver", driver, "-p", "u", "--fake-label", "x").returncode not in (0, 14)
+    assert mk("start", "--driver", driver, "-p", "uu", "--fake-label", "x").returncode not in (0, 14)

@@ -169,6 +169,8 @@ def _local(src: Source) -> Path:
     path = path.expanduser().resolve()
     if not path.is_file():
         raise Failed(f"the file {path} does not exist", "MK_USAGE", "Check the path, or use an http(s):// URL.")
+    if path.stat().st_size == 0:  # no image boots from nothing (an interrupted copy, a placeholder)
+        raise Failed(f"the file {path} is empty", "MK_USAGE", "Give the path of a boot image (an .iso file).")
     if src.checksum:
         digest = _sha256_file(path)
         if digest != src.checksum:

@@ -51,7 +51,8 @@ HOME_ENTRIES = ("machines", "profiles", "cache", "locks", "certs", "logs", "conf
 def run_delete(profile: str | None, all_profiles: bool, purge: bool) -> None:
     store = HostStore()
     # every profile, and every machine that is no profile's node (a node goes with its profile)
-    everything = sorted(set(list_profiles()) | {m for m in store.list() if owner_profile(m) is None})
+    profiles = list_profiles()
+    everything = sorted(set(profiles) | {m for m in store.list() if owner_profile(m, profiles) is None})
     names = everything if all_profiles else [profile_name(profile)]
     if purge and not all_profiles:
         others = [n for n in everything if n not in names]
@@ -95,7 +96,7 @@ def _delete_one(name: str) -> None:
     if kill_mount_processes(name):  # each unmounts and lets go of its share first, as minikube's delete does
         time.sleep(1.0)
     try:
-        for machine in node_machines(name, machines):  # workers first: the primary takes shared networks
+        for machine in node_machines(name, machines, unreadable_ok=True):  # workers first: the primary takes shared networks
             if machine == name or store.machine_dir(machine).exists():
                 with _ui.spinner(f'Deleting "{machine}" ...'):
                     remove_machine(reg, machines, machine, profile=name)
@@ -103,13 +104,32 @@ def _delete_one(name: str) -> None:
         raise MinikubeError(f'interrupted while deleting "{name}"', reason_id="MK_INTERRUPTED",
                             fix=f"Run: minikube delete -p {name}") from None
     remove_profile(name)
+    _forget_active(name)
     _ui.step("Done", f'Removed all traces of the "{name}" cluster.')
+
+
+def _forget_active(name: str) -> None:
+    """A deleted profile is no longer the active one (config.toml's ``profile``), as minikube
+    unsets it on delete: the next bare command acts on the default profile again."""
+    from ..config import save_settings
+    from ._settings import Settings
+
+    try:
+        settings = Settings()
+    except MinikubeError as e:  # a config.toml that does not parse is the user's to fix: left alone
+        log.info("active profile not checked: %s", e.message)
+        return
+    if settings.data.get("profile") == name:
+        del settings.data["profile"]
+        save_settings(settings.data, settings.path)
 
 
 def remove_machine(reg: Registry, machines: Machines, name: str, *, profile: str | None = None) -> None:
     """Remove machine ``name`` (a node of ``profile``, by default its own profile's primary)."""
+    from ._nodes import waiting_for
+
     try:
-        machines.delete(name)
+        machines.delete(name, on_wait=waiting_for(name))  # another command at work on it: say so, then wait
         return
     except MinikubeError as e:
         if not isinstance(e, (ConfigError, NotFoundError, RegistryError)):
@@ -131,7 +151,7 @@ def remove_machine(reg: Registry, machines: Machines, name: str, *, profile: str
         driver = None
     try:
         if driver is not None:
-            machines.delete(name, driver=driver)
+            machines.delete(name, driver=driver, on_wait=waiting_for(name))
     except MinikubeError as e3:
         _ui.warn(f"the driver could not remove the VM: {e3.message}")
     finally:
@@ -157,7 +177,21 @@ def run_ip(profile: str | None, node: str | None = None) -> None:
 
 
 def _no_such_node(node: str) -> MinikubeError:
-    return MachineNotFoundError(f"Node {node} does not exist.", fix="See the nodes with: minikube node list")
+    return MachineNotFoundError(f"Node {node} does not exist.", reason_id="GUEST_NODE_RETRIEVE",
+                                fix="See the nodes with: minikube node list")
+
+
+def _refuse_without_ssh(machines: Machines, machine: str) -> None:
+    """minikube's refusal of ``ssh`` on a driver whose machines have no SSH (``no_ssh``), before
+    anything is dialed."""
+    try:
+        dname = machines.load(machine).driver_name
+        no_ssh = Registry().capabilities(dname).no_ssh
+    except MinikubeError:
+        return  # an unreadable record or a driver gone: the SSH target lookup says why
+    if no_ssh:
+        raise UsageError(f"The '{dname}' driver does not support 'minikube ssh' command",
+                         fix=f"Its machines have no SSH server (see: minikube drivers info {dname})")
 
 
 def run_ssh(profile: str | None, command: list[str], node: str | None = None) -> None:
@@ -165,6 +199,7 @@ def run_ssh(profile: str | None, command: list[str], node: str | None = None) ->
     machine = node_machine(name, node, _no_such_node)
     if not machines.exists(machine):
         raise _no_such_node(node or machine)
+    _refuse_without_ssh(machines, machine)
     host, port, user, key = machines.ssh_target(machine)
     import shutil
 

@@ -53,17 +53,22 @@ def node_machine(name: str, node: str | None, missing: Callable[[str], MinikubeE
     return cfg.machine_name_of(found)
 
 
-def node_machines(name: str, machines: Machines) -> list[str]:
+def node_machines(name: str, machines: Machines, *, unreadable_ok: bool = False) -> list[str]:
     """Every machine of profile ``name``, workers first and the primary last (the order ``delete``
     removes them in, so a network the nodes share goes with the last one).
 
     The profile's nodes, plus any ``<name>-mNN`` machine in the store that is not a profile of its
-    own (a node whose record the profile lost when a command was killed)."""
+    own (a node whose record the profile lost when a command was killed).  A damaged profile
+    config is GUEST_CONFIG_CORRUPT, unless ``unreadable_ok`` (``delete``, which is its fix)."""
     found: list[str] = []
     try:
         cfg = load_profile(name)
         found = [cfg.machine_name_of(n) for n in cfg.nodes]
+    except NotFoundError:
+        found = [name]
     except MinikubeError:
+        if not unreadable_ok:
+            raise
         found = [name]
     profiles = set(list_profiles())
     prefix = f"{name}-"
@@ -74,32 +79,46 @@ def node_machines(name: str, machines: Machines) -> list[str]:
     return [*workers, name]
 
 
-def owner_profile(machine: str) -> tuple[str, Node] | None:
+def named_as_node_of(machine: str, profile: str) -> Node | None:
+    """The node ``machine`` would be by its name alone (``<profile>-mNN``), else None."""
+    prefix = f"{profile}-"
+    if machine.startswith(prefix) and NODE_NAME_RE.match(machine[len(prefix):]):
+        return Node(name=machine[len(prefix):])
+    return None
+
+
+def owner_profile(machine: str, profiles: list[str] | None = None) -> tuple[str, Node] | None:
     """The other profile (and its node) whose machine ``machine`` is, if it is not a profile itself:
-    commands refuse to take a node's machine for a profile (``-p minikube-m02``)."""
+    commands refuse to take a node's machine for a profile (``-p minikube-m02``).  A profile
+    whose config cannot be read owns the machines named as its nodes (``<profile>-mNN``)."""
     if profile_path(machine).is_file():
         return None
-    for other in list_profiles():
+    for other in list_profiles() if profiles is None else profiles:
         try:
             cfg = load_profile(other)
         except MinikubeError:
-            continue
-        node = next((n for n in cfg.nodes if n.name and cfg.machine_name_of(n) == machine), None)
+            node = named_as_node_of(machine, other)
+        else:
+            node = next((n for n in cfg.nodes if n.name and cfg.machine_name_of(n) == machine), None)
         if node is not None:
             return other, node
     return None
 
 
 def refuse_node_as_profile(name: str, *, new: bool = False) -> None:
-    """A name that is another profile's node is no profile (for a new one, minikube's "Profile
-    name should be unique")."""
+    """A name that is another profile's node is no profile: for a command on a profile it is not
+    found (status's exit code 85), for a new one minikube's "Profile name should be unique"."""
     owner = owner_profile(name)
-    if owner is not None:
-        profile, node = owner
-        said = "Profile name should be unique: " if new else ""
-        raise UsageError(f'{said}"{name}" is node {node.name} of the profile "{profile}", not a profile',
-                         fix=f"Work on the node with: minikube node start|stop|delete {node.name} -p {profile}, "
-                             f"or ssh -n {node.name} -p {profile}; or choose another profile name")
+    if owner is None:
+        return
+    profile, node = owner
+    fix = (f"Work on the node with: minikube node start|stop|delete {node.name} -p {profile}, "
+           f"or ssh -n {node.name} -p {profile}")
+    if new:
+        raise UsageError(f'Profile name should be unique: "{name}" is node {node.name} of the profile "{profile}"',
+                         fix=fix + "; or choose another profile name")
+    raise MachineNotFoundError(f'Profile "{name}" not found: "{name}" is node {node.name} of the profile '
+                               f'"{profile}", not a profile', fix=fix)
 
 
 def missing_node(profile: str, name: str) -> MinikubeError:

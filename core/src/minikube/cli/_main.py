@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # minikube's (cobra's) -h, on every command
 )
 drivers_app = typer.Typer(help="List and inspect the installed drivers.", no_args_is_help=True,
                           rich_markup_mode=None)

@@ -17,8 +17,6 @@ from . import _ui
 if TYPE_CHECKING:
     from ..config import ClusterConfig
 
-#: minikube's reserved words: names of its commands that ``minikube profile NAME`` refuses.
-RESERVED = ("start", "stop", "status", "delete", "config", "open", "profile", "addons", "cache", "logs")
 USAGE = "usage: minikube profile [MINIKUBE_PROFILE_NAME]"
 
 
@@ -39,6 +37,30 @@ def _exists(name: str) -> bool:
     return profile_path(name).is_file() or HostStore().exists(name)
 
 
+def chosen_profile(name: str) -> str:
+    """The profile ``minikube profile NAME`` (and ``config set profile NAME``) makes the active one,
+    or minikube's refusal: a name no profile may have, a reserved word, a node's machine, a
+    profile that does not exist.  ``default`` is minikube's alias for ``minikube``, which may be
+    chosen before it is started."""
+    from ..config import DEFAULT_PROFILE, is_reserved, profile_name_problem
+
+    problem = profile_name_problem(name)
+    if problem is not None:
+        raise UsageError(f"Profile name {name!r} is not valid: {problem}",
+                         fix="Choose another name, e.g. minikube profile my-cluster")
+    if is_reserved(name):
+        raise MinikubeError(f'Profile name "{name}" is reserved: it is a minikube command',
+                            reason_id="MK_RESERVED_PROFILE", fix="Choose another name")
+    if name.lower() == "default":
+        return DEFAULT_PROFILE
+    from ._lookup import not_found, refuse_node_as_profile
+
+    refuse_node_as_profile(name)
+    if not _exists(name):
+        raise not_found(name)
+    return name
+
+
 def run_profile(args: list[str]) -> None:
     """Bare: print the active profile.  With a name: make it the active one."""
     from ._settings import profile_name
@@ -48,25 +70,11 @@ def run_profile(args: list[str]) -> None:
         return
     if len(args) > 1:
         raise UsageError(USAGE, fix="See: minikube profile --help")
-    from ..config import DEFAULT_PROFILE, save_settings
-    from ._settings import Settings, parse_profile
+    from ..config import save_settings
+    from ._settings import Settings
 
-    name = args[0]
-    try:
-        parse_profile(name)
-    except ValueError as e:
-        raise UsageError(f"Profile name {name!r} is not valid: {e}",
-                         fix="Use letters, digits, '-' and '.', starting with a letter or digit.") from None
-    if name in RESERVED:
-        raise MinikubeError(f'Profile name "{name}" is reserved: it is a minikube command',
-                            reason_id="MK_RESERVED_PROFILE")
     settings = Settings()  # a broken config.toml stops us here, before anything is written
-    if name == "default":
-        name = DEFAULT_PROFILE  # minikube's alias; the default profile may be set before it is started
-    elif not _exists(name):
-        from ._lookup import not_found
-
-        raise not_found(name)
+    name = chosen_profile(args[0])
     settings.data["profile"] = name
     save_settings(settings.data, settings.path)
     env = os.environ.get("MINIKUBE_PROFILE")
@@ -88,8 +96,13 @@ def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     nodes = {n: [c.machine_name_of(x) for x in c.nodes] if not isinstance(c, MinikubeError) else [n]
              for n, c in configs.items()}
     taken = {m for ms in nodes.values() for m in ms}
-    # a machine with no profile is listed on its own (as an invalid profile), unless it is a node of one
-    names = sorted(set(profiles) | {m for m in machines.store.list() if m not in taken})
+    from ._lookup import named_as_node_of
+
+    # A machine with no profile is listed on its own (as an invalid profile), unless it is a node
+    # of one: listed by it, or named as its node (a damaged profile's, or one whose record it lost).
+    # `minikube delete -p <profile>` removes those; deleting one by its own name never does.
+    names = sorted(set(profiles) | {m for m in machines.store.list() if m not in taken
+                                    and not any(named_as_node_of(m, p) for p in profiles)})
     ips: dict[str, str] = {}
     every = sorted({m for n in names for m in nodes.get(n, [n])})
     states = machines.states([m for m in every if machines.exists(m)], ips)

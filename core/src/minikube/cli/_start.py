@@ -10,10 +10,11 @@ from typing import Any
 import typer
 
 from .. import localpath
-from .._errors import MinikubeError, UsageError
+from .._errors import MinikubeError, NotFoundError, UsageError
 from ..config import (
     ClusterConfig,
     Node,
+    list_profiles,
     load_profile,
     node_name,
     primary_node,
@@ -64,9 +65,9 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         raise typer.Exit()
     # Every value is checked before anything is touched.
     name = settings.profile(profile)
-    from ._profile import RESERVED
+    from ..config import is_reserved
 
-    if name in RESERVED:  # minikube's start refuses a profile named like one of its commands
+    if is_reserved(name):  # minikube's start refuses a profile named like one of its commands
         raise UsageError(f'Profile name "{name}" is reserved keyword. To delete this profile, run: '
                          f'"minikube delete -p {name}"', fix="Choose another name with: minikube start -p NAME")
     if nodes is not None and nodes < 1:
@@ -81,7 +82,7 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
               (("cpus", cpus), ("memory", memory), ("disk-size", disk_size), ("iso-url", iso_url))}
     for key in settings.unknown_keys():
         _ui.warn(f"unknown setting {key!r} in {settings.path} is ignored (see: minikube config --help)")
-    from ._resources import check
+    from ._resources import check, check_nodes
 
     check(wanted, force=force, driver=requested.value, config=settings.path)  # memory, CPUs, disk
     mounts = mounts or MountRequest()
@@ -92,8 +93,13 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
     reg = Registry()
     machines = reg.machines()
     existing = machines.load(name).driver_name if machines.exists(name) else None
-    if existing is None:
-        _refuse_taken_names(name, nodes or 1, machines)
+    if existing is None and not profile_path(name).is_file():
+        _refuse_new_name(name)
+    count = nodes or 1
+    if existing is None and count > 1:  # what the driver can do, then how many, then their names
+        if requested.value:
+            reg.require(requested.value, multinode=f"--nodes {nodes}")  # before its health check
+        check_nodes(count, force=force, profile=name)
     machine_driver: Driver | None = None  # one driver (one plugin process) for the primary's whole command
     try:
         if existing is None and requested.value and ctx.args:
@@ -101,15 +107,14 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
             machine_driver = reg.new_driver(reg.load_supported(requested.value).name)
             _flags.parse_cli(list(ctx.args), machine_driver.get_create_flags(), reg.canonical(requested.value),
                              CORE_OPTIONS)
-        if existing is None and (nodes or 1) > 1 and requested.value:
-            reg.require(requested.value, multinode=f"--nodes {nodes}")  # before its health check
         _ui.set_step("Selecting Driver")
         choice = choose(reg, profile=name, requested=requested, existing=existing, explain=explain, force=force)
         dname = choice.name
         if existing is not None:
             _restart(reg, machines, name, dname, ctx.args, wanted, mounts, nodes, ready_within)
             return
-        reg.require(dname, multinode=f"--nodes {nodes}" if (nodes or 1) > 1 else None)
+        reg.require(dname, multinode=f"--nodes {nodes}" if count > 1 else None)
+        _refuse_taken_names(name, count, machines)
         share = mounts.share_for(reg, dname) if mounts.string else None
         machine_driver = machine_driver or reg.new_driver(dname)
         flags = machine_driver.get_create_flags()
@@ -124,7 +129,6 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
         declared = reg.info(dname).declaration
         iso = boot_image(wanted["iso-url"].value, boots_iso=reg.capabilities(dname).boot_image,
                          offline_fix=declared.boot_image_fix if declared else "")
-        count = nodes or 1
         cluster = ClusterConfig(name=name, driver=dname, cpus=wanted["cpus"].value, memory=wanted["memory"].value,
                                 disk_size=wanted["disk-size"].value, minikube_iso=iso.source if iso else "",
                                 driver_options=values, store_path=str(localpath.minikube_home()),
@@ -143,11 +147,24 @@ def run_start(ctx: typer.Context, *, profile: str | None, driver: str | None, cp
             machine_driver.close()
 
 
+def _refuse_new_name(name: str) -> None:
+    """minikube's ``ProfileNameValid`` for a profile about to be made."""
+    from ..config import profile_name_problem
+
+    problem = profile_name_problem(name)
+    if problem is not None:
+        raise UsageError(f"Profile name {name!r} is not valid: {problem}",
+                         fix="Choose another name with: minikube start -p NAME")
+
+
 def _refuse_taken_names(name: str, count: int, machines: Machines) -> None:
     """minikube's "Profile name should be unique": a new profile's nodes' machines may not be taken."""
+    if count < 2:
+        return
+    taken = set(machines.store.list()) | set(list_profiles())  # one listing each, not a look per node
     for i in range(2, count + 1):
         machine = f"{name}-{node_name(i)}"
-        if machines.exists(machine) or profile_path(machine).is_file():
+        if machine in taken:
             raise UsageError(f'Profile name should be unique: node {node_name(i)} of "{name}" would be the machine '
                              f'"{machine}", which exists', fix="Choose another name with: minikube start -p NAME")
 
@@ -192,7 +209,7 @@ def _restart(reg: Registry, machines: Machines, name: str, dname: str, args: lis
             _flags.parse_cli(list(args), s.driver.get_create_flags(), dname, CORE_OPTIONS)  # still a usage error
         _ui.warn(f'the {dname} driver options are ignored: "{name}" exists. To change them, first run: '
                  f"minikube delete -p {name}")
-    cluster = cfg or ClusterConfig(name=name, driver=dname)  # an unreadable profile: its primary alone
+    cluster = cfg or ClusterConfig(name=name, driver=dname)  # no profile config (an older minikube made it): its primary alone
     cluster.driver = dname
     crew = Crew(machines, cluster, lambda spec: reg.configure(dname, spec, cluster.driver_options), verb="starting",
                 ssh=reg.waits_for_ssh(dname), wait_timeout=wait_timeout)
@@ -217,8 +234,8 @@ def _warn_unchangeable(name: str, wanted: dict[str, Resolved], mounts: MountRequ
     """minikube's "You cannot change the memory size for an existing minikube cluster" warnings;
     the profile's settings (None when unreadable)."""
     try:
-        cfg = load_profile(name)
-    except MinikubeError:
+        cfg = load_profile(name)  # a damaged config is GUEST_CONFIG_CORRUPT: its nodes are unknown
+    except NotFoundError:
         return None
     if nodes is not None and nodes != len(cfg.nodes):
         _ui.warn("You cannot change the number of nodes for an existing minikube cluster. Please use 'minikube "

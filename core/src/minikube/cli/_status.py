@@ -99,6 +99,10 @@ def run_status(profile: str | None, output: str, fmt: str | None = None, node: s
     from ._settings import profile_name
 
     name = profile_name(profile)
+    if not _has_profile(name):  # cheap when it is a profile: a node's machine is none
+        from ._lookup import refuse_node_as_profile
+
+        refuse_node_as_profile(name)
     nodes = _nodes(name, node)  # (machine, worker) each, the primary first
     from ..registry import Registry
 
@@ -113,7 +117,10 @@ def run_status(profile: str | None, output: str, fmt: str | None = None, node: s
         if isinstance(state, Exception):
             raise state  # a machine that cannot be asked (a corrupt record, a broken driver): say why
         host = NONEXISTENT if state is None else str(state) or NONEXISTENT
-        records.append({**machine_status(machine, host), "Worker": worker})
+        record = {**machine_status(machine, host), "Worker": worker}
+        if worker:  # minikube's: a worker has no API server and no kubeconfig of its own
+            record.update(APIServer=IRRELEVANT, Kubeconfig=IRRELEVANT)
+        records.append(record)
     if output == "json":
         shown = [{k: r[k] for k in JSON_FIELDS} for r in records]
         _ui.out(json.dumps(shown[0] if len(shown) == 1 else shown))
@@ -138,7 +145,7 @@ def _has_profile(name: str) -> bool:
 def _nodes(name: str, node: str | None) -> list[tuple[str, bool]]:
     """The machines ``status`` shows, each with whether it is a worker: every node of the profile
     (just the primary when its config cannot be read), or the one ``-n`` names."""
-    from .._errors import MinikubeError
+    from .._errors import NotFoundError
     from ..config import load_profile
 
     if node is not None:
@@ -147,7 +154,7 @@ def _nodes(name: str, node: str | None) -> list[tuple[str, bool]]:
         machine = node_machine(name, node)
         return [(machine, machine != name)]
     try:
-        cfg = load_profile(name)
-    except MinikubeError:
+        cfg = load_profile(name)  # a damaged config is GUEST_CONFIG_CORRUPT: its nodes are unknown
+    except NotFoundError:
         return [(name, False)]
     return [(cfg.machine_name_of(n), bool(n.name) and not n.control_plane) for n in cfg.nodes]

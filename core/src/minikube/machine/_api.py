@@ -386,7 +386,8 @@ class Machines:
         with self.session(name, lock=False) as s:
             return s.ssh_target()
 
-    def delete(self, name: str, *, driver: Driver | None = None) -> None:
-        """Remove the VM through its driver, then the machine's files."""
-        with self.session(name, driver=driver) as s:
+    def delete(self, name: str, *, driver: Driver | None = None, on_wait: Callable[[], None] | None = None) -> None:
+        """Remove the VM through its driver, then the machine's files (``on_wait`` is called if
+        another command holds the machine's lock, before waiting for it)."""
+        with self.session(name, driver=driver, on_wait=on_wait) as s:
             s.remove()

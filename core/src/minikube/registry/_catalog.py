@@ -210,10 +210,14 @@ class Catalog:
 
     def not_found(self, name: str) -> DriverNotFoundError:
         import difflib
+        import re
 
         close = difflib.get_close_matches(name, self.all_names(), n=3, cutoff=0.6)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        return DriverNotFoundError(
-            f'The driver "{name}" is not installed.{hint}',
-            fix=f"Install it: pip install minikube-driver-{name} (installed drivers: "
-                f"{', '.join(self.names()) or 'none'})")
+        installed = f"installed drivers: {', '.join(self.names()) or 'none'}"
+        # Only a name a distribution could carry is worth a pip command (not "../x", not "a b").
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name):
+            return DriverNotFoundError(f'The driver "{name}" is not installed: no driver is named so.{hint}',
+                                       fix=f"Choose one of the {installed} (see: minikube drivers list)")
+        return DriverNotFoundError(f'The driver "{name}" is not installed.{hint}',
+                                   fix=f"Install it: pip install minikube-driver-{name} ({installed})")
