@@ -370,6 +370,25 @@ def _session_common(rows: list[dict[str, Any]], machine: str, driver: str, store
     return c
 
 
+def test_minikube_on_a_go_none_plugin_waits_for_nothing_and_refuses_ssh(mk: Mk) -> None:
+    """libmachine's none driver (an existing host named by --url, no SSH endpoint): a URL with no
+    host gives a machine with no IP at once (nothing boots, so nothing is waited for), and
+    ``ssh`` is minikube's usage refusal, not a resolver error for an empty host."""
+    began = time.monotonic()
+    p = mk.ok("start", "--driver", "none", "--url", "not a url")
+    assert time.monotonic() - began < 30  # was 120 s: the IP wait of a VM
+    assert '"minikube" has no IP address: the none driver reports none' in p.stderr
+    assert 'Done! "minikube" is running.' in p.stderr
+    err = mk("ssh", "--", "true")
+    assert err.returncode == 14 and "Exiting due to MK_USAGE: The 'none' driver does not support 'minikube ssh' " \
+        "command" in err.stderr, err.stderr
+    mk.ok("delete")
+    mk.ok("start", "--driver", "none", "--url", "tcp://127.0.0.1:2376", "-p", "remote")
+    assert mk.ok("ip", "-p", "remote").stdout.strip() == "127.0.0.1"
+    assert mk("ssh", "-p", "remote").returncode == 14
+    mk.ok("delete", "-p", "remote")
+
+
 def test_go_client_runs_a_session_on_the_cores_fake_plugin(go_bin: Path, pyfake: Path, tmp_path: Path) -> None:
     config = json.dumps({"MachineName": "gofake", "StorePath": str(tmp_path)})
     flags = json.dumps({"fake-label": "from-go ✓", "fake-tags": ["x", "y"], "fake-cpu-count": 3,

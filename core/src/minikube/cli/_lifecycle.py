@@ -181,17 +181,22 @@ def _no_such_node(node: str) -> MinikubeError:
                                 fix="See the nodes with: minikube node list")
 
 
-def _refuse_without_ssh(machines: Machines, machine: str) -> None:
+def _refuse_without_ssh(machines: Machines, machine: str) -> str:
     """minikube's refusal of ``ssh`` on a driver whose machines have no SSH (``no_ssh``), before
-    anything is dialed."""
+    anything is dialed; returns the machine's driver name ("" when its record cannot say)."""
     try:
         dname = machines.load(machine).driver_name
         no_ssh = Registry().capabilities(dname).no_ssh
     except MinikubeError:
-        return  # an unreadable record or a driver gone: the SSH target lookup says why
+        return ""  # an unreadable record or a driver gone: the SSH target lookup says why
     if no_ssh:
-        raise UsageError(f"The '{dname}' driver does not support 'minikube ssh' command",
-                         fix=f"Its machines have no SSH server (see: minikube drivers info {dname})")
+        raise _no_ssh(dname)
+    return dname
+
+
+def _no_ssh(dname: str) -> UsageError:
+    return UsageError(f"The '{dname}' driver does not support 'minikube ssh' command",
+                      fix=f"Its machines have no SSH server (see: minikube drivers info {dname})")
 
 
 def run_ssh(profile: str | None, command: list[str], node: str | None = None) -> None:
@@ -199,8 +204,10 @@ def run_ssh(profile: str | None, command: list[str], node: str | None = None) ->
     machine = node_machine(name, node, _no_such_node)
     if not machines.exists(machine):
         raise _no_such_node(node or machine)
-    _refuse_without_ssh(machines, machine)
+    dname = _refuse_without_ssh(machines, machine)
     host, port, user, key = machines.ssh_target(machine)
+    if not host or not port:  # libmachine's none driver: an existing host, no SSH endpoint at all
+        raise _no_ssh(dname or "machine's")
     import shutil
 
     ssh = shutil.which("ssh")

@@ -106,6 +106,8 @@ class Crew:
         with self._spinner(f'Waiting for "{s.name}" to get an IP address ...'):
             ip = s.wait_for_ip(IP_TIMEOUT_S)
         record_ip(self.cluster.name, node.name, ip)  # recorded even if the wait below fails: status shows it
+        if not ip:  # a machine with no SSH endpoint whose driver knows no address (none with a bad --url)
+            _ui.warn(f'"{s.name}" has no IP address: the {self.cluster.driver} driver reports none')
         if self.ssh:  # ready means ready: the machine counts once it runs a command over SSH
             _ui.step("Waiting for SSH", f'Waiting for "{s.name}" to answer SSH ...')
             with self._spinner(f'Waiting for "{s.name}" to answer SSH ...'):

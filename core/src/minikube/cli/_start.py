@@ -194,10 +194,13 @@ def _create(reg: Registry, crew: Crew, wanted: dict[str, Resolved]) -> None:
 
 
 def _done(cluster: ClusterConfig, ips: dict[str, str]) -> None:
+    def where(machine: str) -> str:
+        return f" at {ips[machine]}" if ips.get(machine) else ""
+
     for n in cluster.nodes[1:]:
         machine = cluster.machine_name_of(n)
-        _ui.info(f'* "{machine}" is running at {ips.get(machine, "")}.')
-    _ui.step("Done", f'Done! "{cluster.name}" is running at {ips.get(cluster.name, "")}.')
+        _ui.info(f'* "{machine}" is running{where(machine)}.')
+    _ui.step("Done", f'Done! "{cluster.name}" is running{where(cluster.name)}.')
 
 
 def _restart(reg: Registry, machines: Machines, name: str, dname: str, args: list[str],

@@ -181,7 +181,17 @@ class MachineSession:
             return self.driver.get_ip()
 
     def wait_for_ip(self, timeout: float) -> str:
-        """Until the driver reports an IP (a DHCP lease takes a while); a stopped host is an error."""
+        """Until the driver reports an IP (a DHCP lease takes a while); a stopped host is an error.
+
+        A machine with no SSH endpoint (SSH port 0: libmachine's ``none`` driver, an existing
+        host named by a URL) boots nothing to wait for: its IP is what the driver says at once,
+        possibly ""."""
+        if self.ssh_port_or_none() == 0:
+            self._running()
+            try:
+                return self.driver.get_ip()
+            except IPNotSetError:
+                return ""
         last: list[IPNotSetError] = []
 
         def ready() -> str | None:
@@ -204,6 +214,13 @@ class MachineSession:
                                   + (f": {last[0].message}" if last else ""), reason_id="GUEST_START",
                                   fix="Check the driver's network (minikube -v 2 start shows the driver's logs)"
                                   ) from None
+
+    def ssh_port_or_none(self) -> int | None:
+        """The driver's SSH port, or None when it cannot say now (0 means the machine has none)."""
+        try:
+            return self.driver.get_ssh_port()
+        except MinikubeError:
+            return None
 
     def ssh_target(self) -> tuple[str, int, str, str]:
         """(hostname, port, user, key path) for ``minikube ssh``."""
