@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import HERE, need_qemu
 from minikube import MinikubeError
+from minikube.machine._idmap import inner_argv
 from minikube.testing import install_standin
 from minikube_driver_qemu2 import _virtiofsd
-from minikube.machine._idmap import inner_argv
 from minikube_driver_qemu2._virtiofsd import Virtiofsd
 
 C_VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
