@@ -85,7 +85,7 @@ def user_gid(host: VMHost) -> int:
 
 
 def as_user(host: VMHost, path: Path) -> None:
-    os.chown(path, host.uid, -1)
+    os.chown(path, host.uid, user_gid(host))
 
 
 @pytest.mark.parametrize("kind", ["9p", "virtiofs"])
