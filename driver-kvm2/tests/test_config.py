@@ -136,7 +136,7 @@ def test_shares_come_from_the_cluster_and_round_trip_through_json(tmp_path: Path
     assert d.configured_shares() == (share,)
     doc = json.loads(d.get_config_raw())
     assert doc["Shares"] == [{"Kind": "virtiofs", "HostPath": str(tmp_path), "GuestPath": "/mnt/src",
-                              "Tag": share.tag, "Options": []}]
+                              "Tag": share.tag, "Options": [], "UID": 1000, "GID": 1000}]  # docker's
     again = KVMDriver()
     again.set_config_raw(d.get_config_raw())
     assert again == d and again.configured_shares() == (share,)

@@ -186,8 +186,9 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
 
     name = leftovers.profile()
     src = tmp_path / "src"
-    src.mkdir()
+    src.mkdir(mode=0o700)  # private to the user who runs minikube (root here)
     (src / "host.txt").write_text("from the host\n")
+    (src / "host.txt").chmod(0o600)
     p = minikube("start", "-p", name, "--driver", "kvm2", "--kvm-virt-type", "qemu", "--iso-url",
                           str(tiny_iso), *SMALL, "--mount-string", f"{src}:/data", timeout=400)
     assert p.returncode == 0, p.stderr
@@ -198,10 +199,19 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
     facts = read_domain(virsh("dumpxml", name).stdout)
     assert facts.shared_memory and facts.filesystems == {tag: str(src)}  # a virtio-fs device, shared memory
     assert virtiofsd_serving(src), "libvirt runs no virtiofsd for the share"
+    for pid in virtiofsd_serving(src):  # not root: the invoking user alone, as the guest's docker
+        assert Path(f"/proc/{pid}/uid_map").read_text().split() == ["1000", str(os.getuid()), "1"]
+    # minikube ssh is docker: the user's 0700 folder is docker's own
+    assert ssh_once(minikube, name, "stat", "-c", "%u:%g:%a", "/data", "/data/host.txt").split() == [
+        "1000:1000:700", "1000:1000:600"]
     assert ssh_once(minikube, name, "cat", "/data/host.txt") == "from the host\n"
-    p = minikube("ssh", "-p", name, "--", "echo from the guest | sudo tee /data/guest.txt")
-    assert p.returncode == 0, p.stderr
+    ssh_once(minikube, name, "echo from the guest > /data/guest.txt")
     assert (src / "guest.txt").read_text() == "from the guest\n"
+    assert (src / "guest.txt").stat().st_uid == os.getuid()  # the invoking user's
+    # guest root never acts as host root: no host id stands for it
+    p = minikube("ssh", "-p", name, "--", "sudo touch /data/by-root; sudo chown 0:0 /data/guest.txt")
+    assert p.returncode != 0 and not (src / "by-root").exists(), p.stdout + p.stderr
+    assert ssh_once(minikube, name, "stat", "-c", "%u", "/data/guest.txt").strip() == "1000"
 
     assert minikube("stop", "-p", name).returncode == 0
     assert not virtiofsd_serving(src)  # it goes with the domain...
@@ -213,7 +223,7 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
     hot = tmp_path / "hot"
     hot.mkdir()
     (hot / "live.txt").write_text("shared while it runs\n")
-    mount = subprocess.Popen(minikube.argv("mount", f"{hot}:/hot", "-p", name),
+    mount = subprocess.Popen(minikube.argv("mount", f"{hot}:/hot", "-p", name, "--uid", "1001", "--gid", "1002"),
                              env=minikube.full_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
@@ -225,6 +235,7 @@ def test_shared_folders_through_the_console_script(minikube: Minikube, tiny_iso:
                 break
         assert f"Successfully mounted {hot} to /hot" in "".join(said), "".join(said)
         assert ssh_once(minikube, name, "cat", "/hot/live.txt") == "shared while it runs\n"
+        assert ssh_once(minikube, name, "stat", "-c", "%u:%g", "/hot/live.txt").strip() == "1001:1002"  # --uid/--gid
         live = read_domain(virsh("dumpxml", name).stdout).filesystems
         assert len(live) == 2 and str(hot) in live.values() and virtiofsd_serving(hot)
         assert read_domain(virsh("dumpxml", "--inactive", name).stdout).filesystems == {tag: str(src)}  # live only

@@ -6,6 +6,7 @@ test_integration.py's shared-folder test (start --mount-string, minikube mount).
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ import pytest
 from minikube import DriverError, MinikubeError, UsageError
 from minikube.machine import Share
 from minikube_driver_kvm2 import KVMDriver
-from minikube_driver_kvm2._shares import attach, detach
+from minikube_driver_kvm2._shares import attach, detach, wrapper_text
 from minikube_driver_kvm2._xml import DomainSpec, VirtiofsDevice, domain_xml, filesystem_xml, read_domain
 
 TEST_URI = "test:///default"
+URI = "qemu:///system"
 
 
 @pytest.fixture
@@ -156,53 +158,55 @@ def domain(*filesystems: VirtiofsDevice) -> str:
 def test_attach_adds_a_live_virtiofs_device(tmp_path: Path, virtiofsd: str) -> None:
     dom = StandInDomain(domain())
     s = share(tmp_path)
-    attach(dom, s, "hot")
+    attach(dom, s, "hot", tmp_path, URI)
     ((op, xml, flags),) = dom.calls
     assert op == "attach" and flags == libvirt.VIR_DOMAIN_AFFECT_LIVE  # live only: gone at the next boot
-    assert xml == filesystem_xml(VirtiofsDevice(str(tmp_path), s.tag, virtiofsd))
+    wrapper = tmp_path / f"virtiofsd-{s.tag}.sh"
+    assert xml == filesystem_xml(VirtiofsDevice(str(tmp_path), s.tag, str(wrapper)))  # libvirt runs the script
     assert read_domain(dom.XMLDesc(0)).filesystems == {s.tag: str(tmp_path)}
-    attach(dom, s, "hot")  # the same share again: nothing to do
+    attach(dom, s, "hot", tmp_path, URI)  # the same share again: nothing to do
     assert len(dom.calls) == 1
 
 
 def test_attach_refuses_where_libvirt_would_crash(tmp_path: Path, virtiofsd: str) -> None:
     dom = StandInDomain(domain(), cgroup=False)
     with pytest.raises(NotImplementedError) as e:
-        attach(dom, share(tmp_path), "hot")
+        attach(dom, share(tmp_path), "hot", tmp_path, URI)
     assert "without a cgroup" in str(e.value) and "--mount-string" in str(e.value)
     assert dom.calls == []
 
 
 def test_attach_refusals(tmp_path: Path, virtiofsd: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DriverError) as e:
-        attach(StandInDomain(domain(), active=False), share(tmp_path), "hot")
+        attach(StandInDomain(domain(), active=False), share(tmp_path), "hot", tmp_path, URI)
     assert e.value.reason.id == "GUEST_MOUNT" and "not running" in e.value.message
     taken = VirtiofsDevice("/elsewhere", "mk-unit0123456789", virtiofsd)
     with pytest.raises(DriverError) as e:
-        attach(StandInDomain(domain(taken)), share(tmp_path), "hot")
+        attach(StandInDomain(domain(taken)), share(tmp_path), "hot", tmp_path, URI)
     assert e.value.reason.id == "GUEST_MOUNT_CONFLICT" and "/elsewhere" in e.value.message
     old = StandInDomain("<domain type='qemu'><name>hot</name><devices/></domain>")  # made before shared memory
     with pytest.raises(DriverError) as e:
-        attach(old, share(tmp_path), "hot")
+        attach(old, share(tmp_path), "hot", tmp_path, URI)
     assert e.value.reason.id == "GUEST_MOUNT" and "shared memory" in e.value.message and "minikube delete" in e.value.fix
     assert old.calls == []
     with pytest.raises(UsageError):
-        attach(StandInDomain(domain()), share(tmp_path, kind="9p"), "hot")
+        attach(StandInDomain(domain()), share(tmp_path, kind="9p"), "hot", tmp_path, URI)
     monkeypatch.setenv("MINIKUBE_VIRTIOFSD", "/nonexistent")
     with pytest.raises(MinikubeError) as e:
-        attach(StandInDomain(domain()), share(tmp_path), "hot")
+        attach(StandInDomain(domain()), share(tmp_path), "hot", tmp_path, URI)
     assert e.value.reason.id == "HOST_UNSUPPORTED"
 
 
 def test_detach_removes_the_device_and_waits_for_the_guest(tmp_path: Path, virtiofsd: str) -> None:
     dom = StandInDomain(domain(), unplug_delay=3)
     s = share(tmp_path)
-    attach(dom, s, "hot")
-    detach(dom, s, "hot")
+    attach(dom, s, "hot", tmp_path, URI)
+    detach(dom, s, "hot", tmp_path)
     op, xml, flags = dom.calls[-1]
     assert op == "detach" and flags == libvirt.VIR_DOMAIN_AFFECT_LIVE
     assert ET.fromstring(xml).find("target").get("dir") == s.tag  # type: ignore[union-attr]
     assert read_domain(dom.XMLDesc(0)).filesystems == {}
+    assert not (tmp_path / f"virtiofsd-{s.tag}.sh").exists()  # its script goes with it
     detach(dom, s, "hot")  # gone already (or the machine rebooted since): nothing to do
     assert len(dom.calls) == 2
     detach(StandInDomain(domain(), active=False), s, "hot")
@@ -224,3 +228,37 @@ def test_driver_methods_reach_the_domain(test_conn: Any, tmp_path: Path, virtiof
         with pytest.raises(MachineNotFoundError):
             op(share(tmp_path))
     d.close()
+
+
+# --- the script libvirt runs as the virtiofsd -------------------------------------------------------
+
+def test_the_wrapper_drops_to_the_user_and_maps_only_it(tmp_path: Path) -> None:
+    s = Share(kind="virtiofs", host_path=str(tmp_path), guest_path="/x", tag="mk-abc", uid=1001, gid=1002)
+    text = wrapper_text(s, "/usr/lib/qemu/virtiofsd", URI)
+    assert text.startswith("#!/bin/sh\n") and text.endswith(' /usr/lib/qemu/virtiofsd "$@"\n')
+    assert f"--reuid={os.getuid()} --regid={os.getgid()} --clear-groups" in text  # system libvirtd: root drops
+    assert "--map-user=1001 --map-group=1002 --keep-caps" in text and "--map-users=auto" not in text
+    if os.getuid() != 0:  # a session libvirtd runs it as the user: groups cleared in an outer namespace
+        assert "--map-users=auto" in wrapper_text(s, "/v", "qemu:///session")
+
+
+def test_a_tag_minikube_did_not_make_is_refused_before_a_file_is_written(test_conn: Any, tmp_path: Path,
+                                                                         virtiofsd: str) -> None:
+    e = pre_create_error(driver(tmp_path, share(tmp_path, tag="../../etc/x")))
+    assert isinstance(e, UsageError) and "not one minikube makes" in e.message
+    assert not list(tmp_path.rglob("*.sh"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.access("/usr/lib/qemu/virtiofsd", os.X_OK),
+                    reason="root runs the script as libvirt does, with QEMU's virtiofsd")
+def test_the_wrapper_answers_libvirts_capability_probe(tmp_path: Path) -> None:
+    """libvirt probes ``<binary>`` with --print-capabilities: the script passes it through."""
+    import json
+    import subprocess
+
+    from minikube_driver_kvm2._shares import write_wrapper
+
+    path = write_wrapper(tmp_path, share(tmp_path), "/usr/lib/qemu/virtiofsd", URI)
+    p = subprocess.run([path, "--print-capabilities"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["type"] == "fs"

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import HERE, need_qemu
 from minikube import MinikubeError
+from minikube.machine._idmap import inner_argv
 from minikube.testing import install_standin
 from minikube_driver_qemu2 import _virtiofsd
-from minikube_driver_qemu2._virtiofsd import USERNS, Virtiofsd
+from minikube_driver_qemu2._virtiofsd import Virtiofsd
 
 C_VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 
@@ -57,16 +58,22 @@ def test_no_virtiofsd(monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
 
 
 def test_command_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Either virtiofsd runs in the one-id namespace, seeing the user as the guest owner; an
+    ordinary user clears its groups in an outer namespace of its subordinate ids first."""
     c, rust = Virtiofsd("/usr/lib/qemu/virtiofsd", rust=False), Virtiofsd("/usr/libexec/virtiofsd", rust=True)
-    monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert c.in_userns and not rust.in_userns
-    assert c.argv(5, "/src") == [*USERNS, "/usr/lib/qemu/virtiofsd", "--fd=5", "-o", "source=/src"]
-    assert USERNS[:2] == ("unshare", "--user") and "--map-users=auto" in USERNS and "--map-user=0" in USERNS
-    assert rust.argv(5, "/src") == ["/usr/libexec/virtiofsd", "--fd=5", "--shared-dir=/src", "--sandbox=none"]
-    monkeypatch.setattr(os, "geteuid", lambda: 0)  # root: each runs as it is, sandboxed
-    assert not c.in_userns
-    assert c.argv(5, "/src") == ["/usr/lib/qemu/virtiofsd", "--fd=5", "-o", "source=/src"]
-    assert rust.argv(5, "/src") == ["/usr/libexec/virtiofsd", "--fd=5", "--shared-dir=/src"]
+    monkeypatch.setattr(os, "geteuid", lambda: os.getuid())
+    monkeypatch.setattr(os, "getuid", lambda: 1000)
+    argv = c.argv(5, "/src", (1001, 1002))
+    assert argv[-4:] == ["/usr/lib/qemu/virtiofsd", "--fd=5", "-o", "source=/src"]
+    assert argv[-10:-4] == inner_argv((1001, 1002)) and "--map-users=auto" in argv and "--clear-groups" in argv
+    assert rust.argv(5, "/src", (1000, 1000))[-4:] == ["/usr/libexec/virtiofsd", "--fd=5", "--shared-dir=/src",
+                                                       "--sandbox=none"]
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # root: setpriv to root without groups, then the same
+    monkeypatch.setattr(os, "getuid", lambda: 0)
+    argv = c.argv(5, "/src", (1000, 1000))
+    assert os.path.basename(argv[0]) == "setpriv" and "--map-users=auto" not in argv
+    assert argv[-10:-4] == inner_argv((1000, 1000))
+    assert rust.argv(5, "/src", (1000, 1000))[-3:] == ["/usr/libexec/virtiofsd", "--fd=5", "--shared-dir=/src"]
 
 
 def test_subordinate_ids(tmp_path: Path) -> None:
@@ -82,7 +89,13 @@ def test_subordinate_ids(tmp_path: Path) -> None:
 C = Virtiofsd("/usr/lib/qemu/virtiofsd", rust=False, version="virtiofsd version 7.2.22")
 
 
-def test_userns_problem_no_uidmap(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def ordinary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """minikube run by an ordinary user (root's namespace needs no newuidmap nor subordinate ids)."""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+
+
+def test_userns_problem_no_uidmap(ordinary: None, monkeypatch: pytest.MonkeyPatch) -> None:
     real = shutil.which
     monkeypatch.setattr(shutil, "which", lambda t: None if t in ("newuidmap", "newgidmap") else real(t))
     e = _virtiofsd.userns_problem(C, "alice", "unshare: failed to execute newuidmap: No such file or directory")
@@ -90,7 +103,7 @@ def test_userns_problem_no_uidmap(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "apt-get install uidmap" in e.fix and "--mount-type 9p" in e.fix
 
 
-def test_userns_problem_no_subids(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_userns_problem_no_subids(ordinary: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(shutil, "which", lambda t: f"/usr/bin/{t}")
     (tmp_path / "subuid").write_text("alice:100000:65536\n")
     (tmp_path / "subgid").write_text("")
@@ -101,7 +114,7 @@ def test_userns_problem_no_subids(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert "\n" not in e.message + e.fix
 
 
-def test_userns_problem_old_unshare_and_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_userns_problem_old_unshare_and_otherwise(ordinary: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(shutil, "which", lambda t: f"/usr/bin/{t}")
     (tmp_path / "subid").write_text("alice:100000:65536\n")
     monkeypatch.setattr(_virtiofsd, "SUBID_FILES", (str(tmp_path / "subid"),) * 2)

@@ -329,7 +329,7 @@ class KVMDriver(BaseDriver):
             private_network=self.private_network, network=self.network, private_mac=self.private_mac,
             mac=self.mac, console_log=self.console_log(), hidden=self.hidden, numa_count=self.numa_node_count,
             devices_xml=self.devices_xml, run_as=run_as, relabel=relabel, owner=str(mdir),
-            filesystems=devices(shares, virtiofsd))
+            filesystems=devices(shares, virtiofsd, mdir, self.uri))
         lv = libvirt_module()
         try:
             dom = conn.defineXML(domain_xml(spec))
@@ -468,12 +468,12 @@ class KVMDriver(BaseDriver):
         """``minikube mount`` on a running machine: a virtio-fs device, live only (``_shares.attach``)."""
         from ._shares import attach
 
-        attach(self._domain(self._connect()), share, self.machine_name)
+        attach(self._domain(self._connect()), share, self.machine_name, self.machine_dir(), self.uri)
 
     def detach_share(self, share: Share) -> None:
         from ._shares import detach
 
-        detach(self._domain(self._connect()), share, self.machine_name)
+        detach(self._domain(self._connect()), share, self.machine_name, self.machine_dir())
 
     def remove(self) -> None:
         """Destroy and undefine the domain (ours only), then the private network unless in use.

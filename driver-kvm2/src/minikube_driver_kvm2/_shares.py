@@ -6,6 +6,16 @@ boots or the device is attached, and stops it with the domain or the device.  On
 libvirt's 9p (``<filesystem>`` without a virtiofs driver) is refused, since kvm2 declares
 ``mounts = ["virtiofs"]``.
 
+Owners: libvirt's virtiofsd runs as root, which would let guest root act as host root on the
+share.  So the device's ``<binary>`` is not the virtiofsd itself but a small script written for
+the share in the machine directory (``virtiofsd-TAG.sh``), which libvirt runs with its own
+arguments (``--fd=N``, ``-o source=...``, and ``--print-capabilities`` when it probes): it drops
+to the user who ran minikube (root for root) and runs the real virtiofsd in the core's one-id
+user namespace, that user seen as the share's guest owner (``docker``'s 1000, or
+``--mount-uid``/``--uid``) and every other host id, root's included, unmapped
+(``minikube.machine._idmap``).  Nothing is gained by writing to the script: the user who can make
+a domain can name any ``<binary>`` already.
+
 Split out of the driver because it is the one place that decides what a share becomes in the
 domain (at creation, and hot-attached for ``minikube mount``) and checks the host has what that
 needs, before anything is made.
@@ -14,12 +24,16 @@ needs, before anything is made.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shlex
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from minikube import DriverError, UsageError
-from minikube.machine import Share, find_virtiofsd, require_host_dirs
+from minikube.machine import Share, check_userns, find_virtiofsd, require_host_dirs, userns_argv
 
 from ._xml import VirtiofsDevice, device_element, filesystem_xml, read_domain
 
@@ -32,24 +46,59 @@ DETACH_TIMEOUT = 30.0
 POLL = 0.25
 
 
+#: A tag as minikube makes them (``new_tag``): it names the share's script, so nothing else passes.
+TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,35}")
+WRAPPER = "virtiofsd-{}.sh"
+
+
 def check_shares(shares: Iterable[Share], machine: str) -> str:
     """Every share is one kvm2 can expose, and its host directory exists; returns the virtiofsd
-    libvirt will run ("" without shares).  Called before anything is made: a missing virtiofsd is
-    the core's one-line HOST_UNSUPPORTED with the install fix."""
+    libvirt will run ("" without shares).  Called before anything is made: a missing virtiofsd, or
+    a host where the user namespace cannot be made, is the core's one-line HOST_UNSUPPORTED."""
     shares = tuple(shares)
     for s in shares:
         if s.kind not in KINDS:
             raise UsageError(f'the kvm2 driver cannot share {s.spec} as "{s.kind}": it shares folders with '
                              f'{" or ".join(KINDS)} only', fix="Use --mount-type virtiofs")
+        if not TAG.fullmatch(s.tag):
+            raise UsageError(f"the shared folder {s.spec} has the tag {s.tag!r}, which is not one minikube makes",
+                             fix=f"Delete the machine (minikube delete -p {machine}) and start it again")
     require_host_dirs(shares, machine)
-    return find_virtiofsd() if shares else ""
+    if not shares:
+        return ""
+    virtiofsd = find_virtiofsd()
+    for owner in dict.fromkeys(s.guest_owner for s in shares):
+        check_userns(owner)
+    return virtiofsd
 
 
-def devices(shares: Iterable[Share], virtiofsd: str) -> list[VirtiofsDevice]:
-    return [VirtiofsDevice(host_path=s.host_path, tag=s.tag, virtiofsd=virtiofsd) for s in shares]
+def wrapper_text(share: Share, virtiofsd: str, uri: str) -> str:
+    """The script libvirt runs as the share's virtiofsd: the real one, as this process's user,
+    in the one-id namespace; libvirt's arguments passed on as they are."""
+    launcher = os.getuid() if "/session" in uri else 0  # the system libvirtd runs it as root
+    argv = [*userns_argv(share.guest_owner, launcher_uid=launcher), virtiofsd]
+    uid, gid = share.guest_owner
+    return (f"#!/bin/sh\n# minikube kvm2: the virtiofsd of shared folder {share.tag}, run by libvirt; the real one "
+            f"runs as uid {os.getuid()}, seen in the guest as {uid}:{gid}, and knows no other host id\n"
+            f'exec {" ".join(shlex.quote(a) for a in argv)} "$@"\n')
 
 
-def attach(dom: Any, share: Share, machine: str) -> None:
+def write_wrapper(machine_dir: Path, share: Share, virtiofsd: str, uri: str) -> str:
+    """Write the share's script into the machine directory (made by now); returns its path."""
+    path = machine_dir / WRAPPER.format(share.tag)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(wrapper_text(share, virtiofsd, uri))
+    tmp.chmod(0o700)
+    os.replace(tmp, path)
+    return str(path)
+
+
+def devices(shares: Iterable[Share], virtiofsd: str, machine_dir: Path, uri: str) -> list[VirtiofsDevice]:
+    return [VirtiofsDevice(host_path=s.host_path, tag=s.tag, virtiofsd=write_wrapper(machine_dir, s, virtiofsd, uri))
+            for s in shares]
+
+
+def attach(dom: Any, share: Share, machine: str, machine_dir: Path, uri: str) -> None:
     """Add ``share`` to the running domain, live only.
 
     Live only, as ``minikube mount`` is: the share lasts while the mount command runs, and a
@@ -77,7 +126,7 @@ def attach(dom: Any, share: Share, machine: str) -> None:
             "a cgroup (no cgroup filesystem in libvirtd's mount namespace, e.g. when started with ip netns exec), "
             "and libvirt crashes when it hot-plugs a virtiofs device into such a domain; give the folder at "
             "creation instead (minikube start --mount-string SRC:DST --mount-type virtiofs)")
-    xml = filesystem_xml(VirtiofsDevice(share.host_path, share.tag, virtiofsd))
+    xml = filesystem_xml(VirtiofsDevice(share.host_path, share.tag, write_wrapper(machine_dir, share, virtiofsd, uri)))
     try:
         dom.attachDeviceFlags(xml, lv.VIR_DOMAIN_AFFECT_LIVE)
     except lv.libvirtError as e:
@@ -104,7 +153,7 @@ def has_cgroup(dom: Any) -> bool:
     return True
 
 
-def detach(dom: Any, share: Share, machine: str) -> None:
+def detach(dom: Any, share: Share, machine: str, machine_dir: Path | None = None) -> None:
     """Take the share's device out of the running domain and wait until the guest let it go.
 
     Nothing to do when the device is not there: the machine stopped since (a live device does
@@ -134,6 +183,8 @@ def detach(dom: Any, share: Share, machine: str) -> None:
                               fix="Unmount it in the guest; it goes at the latest when the machine stops")
         time.sleep(POLL)
     log.info("shared folder %s (tag %s) removed from %s", share.spec, share.tag, machine)
+    if machine_dir is not None and TAG.fullmatch(share.tag):
+        (machine_dir / WRAPPER.format(share.tag)).unlink(missing_ok=True)
 
 
 def _libvirt() -> Any:

@@ -22,7 +22,7 @@ class VirtiofsDevice:
 
     host_path: str
     tag: str
-    virtiofsd: str  # the virtiofsd binary libvirt runs for it
+    virtiofsd: str  # what libvirt runs as its virtiofsd (kvm2's script: ``_shares.wrapper_text``)
 
 
 @dataclass
@@ -156,8 +156,8 @@ def _shared_memory(dom: ET.Element) -> None:
 def filesystem_element(fs: VirtiofsDevice) -> ET.Element:
     """``<filesystem>`` for one virtio-fs share (in the domain, or alone for a hot attach).
 
-    ``passthrough``: virtiofsd, running as root, keeps the guest's owners and modes on the host's
-    files, as minikube's virtiofs shares do."""
+    ``passthrough``: virtiofsd keeps the guest's owners and modes on the host's files, within the
+    ids its user namespace maps (``_shares``: the invoking user only, as the guest's owner)."""
     el = ET.Element("filesystem", type="mount", accessmode="passthrough")
     _sub(el, "driver", type="virtiofs")
     _sub(el, "binary", path=fs.virtiofsd)

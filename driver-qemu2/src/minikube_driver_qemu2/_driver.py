@@ -255,8 +255,9 @@ class QEMUDriver(BaseDriver):
                 raise UsageError(f"mount source {share.host_path!r} contains ',', which QEMU and virtiofsd "
                                  "cannot carry", fix="Choose a folder without commas")
         require_host_dirs(shares, self.machine_name)
-        if any(s.kind == "virtiofs" for s in shares):
-            _virtiofsd.check_host()
+        owners = tuple(s.guest_owner for s in shares if s.kind == "virtiofs")
+        if owners:
+            _virtiofsd.check_host(owners)
 
     # --- create -----------------------------------------------------------------------------
 
@@ -397,7 +398,8 @@ class QEMUDriver(BaseDriver):
         try:
             for i, share in enumerate(self.share_list()):
                 if share.kind == "virtiofs" and virtiofsd is not None:
-                    _virtiofsd.start(virtiofsd, mdir, i, share.host_path, _cmdline.VIRTIOFS_SOCKET.format(i))
+                    _virtiofsd.start(virtiofsd, mdir, i, share.host_path, _cmdline.VIRTIOFS_SOCKET.format(i),
+                                     share.guest_owner)
             _process.launch(_cmdline.argv(self.spec(accel)), mdir, self.machine_name)
         except _process.LaunchError as e:
             self._stop_virtiofsds(grace=0.0)

@@ -7,16 +7,17 @@ made here and handed to virtiofsd as ``--fd``: QEMU can connect the moment virti
 through ``/proc/self/fd`` like the QMP socket), and the C virtiofsd then takes no lock file in
 ``/var/run/virtiofsd`` (which only root may create).
 
-Two virtiofsds exist, told apart by ``--version``:
+Two virtiofsds exist, told apart by ``--version``: the **Rust** one (``/usr/libexec/virtiofsd``,
+the only one since QEMU 8.0), run with ``--sandbox none`` by an ordinary user, and **QEMU's C**
+one (``/usr/lib/qemu/virtiofsd``, QEMU <= 7.2), which wants root's powers.
 
-- the **Rust** one (``/usr/libexec/virtiofsd``, the only one since QEMU 8.0) runs unprivileged
-  with ``--sandbox none``: guest files are the user's files;
-- **QEMU's C** one (``/usr/lib/qemu/virtiofsd``, QEMU <= 7.2) insists on root (it drops
-  supplementary groups: ``setgroups`` EPERM otherwise).  An ordinary user runs it as root of a
-  user namespace of its own (``unshare --user`` with the user's subordinate ids, through
-  ``newuidmap``/``newgidmap``): guest root is the user on the host, and guest user N is the
-  user's subordinate id ``start + N - 1``, so the guest can keep distinct owners without any
-  power over the host's other users.  Run by root, it runs directly (guest root is root).
+Either runs in the core's one-id user namespace (``minikube.machine.userns_argv``): the user
+running minikube is the only host id it knows, seen as the share's guest owner (``docker``'s
+1000:1000, or ``--mount-uid/--mount-gid``), with the namespace's capabilities.  So the guest user
+sees the user's files (a 0700 folder too) as its own, what it makes is the user's on the host,
+and guest root, unmapped, can neither make files nor ``chown`` anything to another owner.  An
+ordinary user needs subordinate ids for the outer namespace that clears its supplementary groups
+(``unshare --map-users=auto``, through ``newuidmap``/``newgidmap``); root needs nothing more.
 """
 
 from __future__ import annotations
@@ -44,11 +45,7 @@ LOG = "virtiofsd-{}.log"
 #: After QEMU exits, virtiofsd follows within this long; then SIGTERM, then SIGKILL.
 EXIT_GRACE = 3.0
 TERM_TIMEOUT = 5.0
-#: A user namespace in which the user is root, with the user's subordinate ids behind it
-#: (util-linux >= 2.38: ``--map-users=auto`` reads /etc/subuid and runs newuidmap).
-USERNS = ("unshare", "--user", "--map-user=0", "--map-group=0", "--map-users=auto", "--map-groups=auto",
-          "--setgroups=allow", "--")
-#: Guest ids the subordinate range must cover: root's 0 is the user, 1..65535 the range.
+#: Subordinate ids an ordinary user needs (the outer namespace maps them, as ``--map-users=auto``).
 SUBID_COUNT = 65536
 SUBID_FILES = ("/etc/subuid", "/etc/subgid")
 MAX_SUN_PATH = 100
@@ -69,19 +66,17 @@ class Virtiofsd:
     rust: bool
     version: str = ""
 
-    @property
-    def in_userns(self) -> bool:
-        """Whether it must run as root of a user namespace (the C one, not run by root)."""
-        return not self.rust and os.geteuid() != 0
+    def argv(self, fd: int, source: str, owner: tuple[int, int]) -> list[str]:
+        """The command that serves ``source`` on the listening socket ``fd``, the user's files
+        seen as ``owner`` (guest uid, gid) and no other host id known."""
+        from minikube.machine import userns_argv
 
-    def argv(self, fd: int, source: str) -> list[str]:
-        """The command that serves ``source`` on the listening socket ``fd``."""
         if self.rust:
             sandbox = [] if os.geteuid() == 0 else ["--sandbox=none"]
-            return [self.path, f"--fd={fd}", f"--shared-dir={source}", *sandbox]
-        # -o takes a comma-separated list: a share's path has no comma (checked when it is made).
-        own = [self.path, f"--fd={fd}", "-o", f"source={source}"]
-        return [*USERNS, *own] if self.in_userns else own
+            own = [self.path, f"--fd={fd}", f"--shared-dir={source}", *sandbox]
+        else:  # -o takes a comma-separated list: a share's path has no comma (checked when it is made)
+            own = [self.path, f"--fd={fd}", "-o", f"source={source}"]
+        return [*userns_argv(owner), *own]
 
 
 def identify(path: str) -> Virtiofsd:
@@ -107,44 +102,40 @@ def find() -> Virtiofsd:
     return identify(find_virtiofsd())
 
 
-def check_host() -> Virtiofsd:
-    """Everything virtiofs needs here, before anything is made: the virtiofsd, and for the C one
-    run by an ordinary user, a user namespace it can be root of (tried for real)."""
+def check_host(owners: tuple[tuple[int, int], ...] = ((1000, 1000),)) -> Virtiofsd:
+    """Everything virtiofs needs here, before anything is made: the virtiofsd, and the user
+    namespace it runs in for each guest owner (tried for real, with its ``--version``)."""
     if not sys.platform.startswith("linux"):
         raise unsupported(f"virtiofs shared folders need a Linux host (vhost-user); this is {sys.platform}",
                           "Use --mount-type 9p")
     v = find()
-    if not v.in_userns:
-        return v
     user = pwd.getpwuid(os.getuid()).pw_name
-    probe = probe_userns(v)
-    if probe is None:
-        return v
-    raise userns_problem(v, user, probe)
+    for owner in dict.fromkeys(owners):
+        problem = probe_userns(v, owner)
+        if problem is not None:
+            raise userns_problem(v, user, problem)
+    return v
 
 
-def probe_userns(v: Virtiofsd) -> str | None:
-    """Run the virtiofsd's ``--version`` inside the user namespace: None when it works, else why."""
-    try:
-        p = subprocess.run([*USERNS, v.path, "--version"], capture_output=True, text=True, timeout=20,
-                           stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as e:
-        return str(e)
-    if p.returncode == 0:
-        return None
-    return _process.tail(p.stderr + p.stdout) or f"exit {p.returncode}"
+def probe_userns(v: Virtiofsd, owner: tuple[int, int]) -> str | None:
+    """Run the virtiofsd's ``--version`` inside its user namespace: None when it works, else why."""
+    from minikube.machine import userns_argv
+    from minikube.machine._idmap import probe
+
+    return probe([*userns_argv(owner), v.path, "--version"])
 
 
 def userns_problem(v: Virtiofsd, user: str, probe: str) -> MinikubeError:
-    """Why the C virtiofsd cannot run in a user namespace here, with the fix for that cause."""
-    intro = f"{v.path} ({v.version or 'QEMU virtiofsd'}) needs root; as {user} it runs as root of a user namespace"
+    """Why the virtiofsd cannot run in its user namespace here, with the fix for that cause (an
+    ordinary user's namespace also needs ``newuidmap``/``newgidmap`` and subordinate ids)."""
+    intro = f"{v.path} ({v.version or 'virtiofsd'}) runs as {user} in a user namespace"
     if shutil.which("unshare") is None:
         return unsupported(f"{intro}, which needs unshare", f"Install util-linux (>= 2.38), {FALLBACK_9P}")
-    missing = [t for t in ("newuidmap", "newgidmap") if shutil.which(t) is None]
+    missing = [t for t in ("newuidmap", "newgidmap") if shutil.which(t) is None and os.geteuid() != 0]
     if missing:
         return unsupported(f"{intro}, which needs {' and '.join(missing)}",
                            f"Install them: sudo apt-get install uidmap (Fedora: shadow-utils), {FALLBACK_9P}")
-    lacking = [f for f in SUBID_FILES if not has_subids(f, user, os.getuid())]
+    lacking = [f for f in SUBID_FILES if os.geteuid() != 0 and not has_subids(f, user, os.getuid())]
     if lacking:
         return unsupported(f"{intro}, which needs subordinate ids for {user} ({SUBID_COUNT} of them) in "
                            f"{' and '.join(lacking)}",
@@ -204,12 +195,13 @@ def _listen(path: Path) -> socket.socket:
     return s
 
 
-def start(v: Virtiofsd, machine_dir: Path, index: int, source: str, socket_name: str) -> int:
+def start(v: Virtiofsd, machine_dir: Path, index: int, source: str, socket_name: str,
+          owner: tuple[int, int] = (1000, 1000)) -> int:
     """Start the virtiofsd of share ``index`` (its pid is also written to its pidfile)."""
     sock = _listen(machine_dir / socket_name)
     try:
         fd = sock.fileno()
-        argv = v.argv(fd, source)
+        argv = v.argv(fd, source, owner)
         log.info("starting virtiofsd: %s", " ".join(argv))
         with open(machine_dir / LOG.format(index), "wb") as out:
             p = subprocess.Popen(argv, cwd=machine_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -222,8 +214,8 @@ def start(v: Virtiofsd, machine_dir: Path, index: int, source: str, socket_name:
 
 
 def owns(pid: int, source: str) -> bool:
-    """Whether ``pid`` is a live virtiofsd of ours serving ``source`` (or the ``unshare`` that is
-    about to become one)."""
+    """Whether ``pid`` is a live virtiofsd of ours serving ``source`` (or the ``unshare`` or
+    ``setpriv`` that is about to become one)."""
     child = _children.get(pid)
     if child is not None:
         if child[0].poll() is None:
@@ -239,7 +231,7 @@ def owns(pid: int, source: str) -> bool:
         return False
     if len(argv) == 1:  # macOS's ps: one string
         return "virtiofsd" in argv[0] and source in argv[0]
-    return (Path(argv[0]).name in ("virtiofsd", "unshare") and any("virtiofsd" in a for a in argv)
+    return (Path(argv[0]).name in ("virtiofsd", "unshare", "setpriv") and any("virtiofsd" in a for a in argv)
             and any(a.endswith(source) for a in argv))
 
 

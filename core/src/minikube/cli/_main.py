@@ -147,8 +147,8 @@ def start(
     mount_type: Annotated[str | None, typer.Option(
         "--mount-type", help="virtiofs or 9p [default: the first kind the driver declares].")] = None,
     mount_9p_version: Annotated[str, typer.Option("--mount-9p-version", help="9p protocol version.")] = "9p2000.L",
-    mount_uid: Annotated[str, typer.Option("--mount-uid", help="9p: default owner (guest user or uid).")] = "docker",
-    mount_gid: Annotated[str, typer.Option("--mount-gid", help="9p: default group (guest group or gid).")] = "docker",
+    mount_uid: Annotated[str, typer.Option("--mount-uid", help="Guest owner of the shared files (user or uid; virtiofs: a uid or docker).")] = "docker",
+    mount_gid: Annotated[str, typer.Option("--mount-gid", help="Guest group of the shared files (group or gid; virtiofs: a gid or docker).")] = "docker",
     mount_msize: Annotated[int, typer.Option("--mount-msize", help="9p: bytes per packet.")] = 262144,
     mount_options: Annotated[list[str] | None, typer.Option(
         "--mount-options", metavar="K=V", help="More guest mount options, key=value or key (repeat).")] = None,
@@ -177,8 +177,8 @@ def mount_cmd(
     mount_type: Annotated[str | None, typer.Option(
         "--type", help="virtiofs or 9p [default: the first kind the driver declares].")] = None,
     version: Annotated[str, typer.Option("--9p-version", help="9p protocol version.")] = "9p2000.L",
-    uid: Annotated[str, typer.Option("--uid", help="9p: default owner (guest user or uid).")] = "docker",
-    gid: Annotated[str, typer.Option("--gid", help="9p: default group (guest group or gid).")] = "docker",
+    uid: Annotated[str, typer.Option("--uid", help="Guest owner of the shared files (user or uid; virtiofs: a uid or docker).")] = "docker",
+    gid: Annotated[str, typer.Option("--gid", help="Guest group of the shared files (group or gid; virtiofs: a gid or docker).")] = "docker",
     msize: Annotated[int, typer.Option("--msize", help="9p: bytes per packet.")] = 262144,
     options: Annotated[list[str] | None, typer.Option(
         "--options", metavar="K=V", help="More guest mount options, key=value or key (repeat).")] = None,

@@ -5,6 +5,10 @@ device with a tag (a virtiofs tag, a 9p ``mount_tag``), fixed when the machine i
 mounts it in the guest over SSH after every boot (``sudo mkdir -p DST && sudo mount -t KIND TAG
 DST``).  A driver reads its shares with :func:`shares_of`; a driver that can also add a device to
 a running machine implements ``attach_share``/``detach_share`` (driver API 1.3).
+
+Who owns the files: a 9p share names its guest owner in the guest's mount options (``dfltuid``,
+``dfltgid``, resolved in the guest); a virtiofs share carries it as numbers (``Share.uid/gid``),
+which the driver's virtiofsd maps the host user to (``_idmap``).
 """
 
 from __future__ import annotations
@@ -44,11 +48,25 @@ class Share:
     #: Guest ``mount -o`` options (9p: ``trans=virtio``, ``version=``, ``msize=``...; values the
     #: guest resolves, such as ``dfltuid=docker``, are resolved there).
     options: tuple[str, ...] = ()
+    #: virtiofs: the guest uid and gid the host user's files appear as (None: ``docker``'s 1000).
+    uid: int | None = None
+    gid: int | None = None
 
     _JSON = {"kind": "Kind", "host_path": "HostPath", "guest_path": "GuestPath", "tag": "Tag", "options": "Options"}
+    _IDS = {"uid": "UID", "gid": "GID"}
 
     def to_json(self) -> dict[str, Any]:
-        return {j: list(getattr(self, k)) if k == "options" else getattr(self, k) for k, j in self._JSON.items()}
+        doc = {j: list(getattr(self, k)) if k == "options" else getattr(self, k) for k, j in self._JSON.items()}
+        doc.update({j: getattr(self, k) for k, j in self._IDS.items() if getattr(self, k) is not None})
+        return doc
+
+    @property
+    def guest_owner(self) -> tuple[int, int]:
+        """virtiofs: (uid, gid) in the guest of the host user's files."""
+        from ._idmap import DEFAULT_GUEST_OWNER
+
+        return (DEFAULT_GUEST_OWNER[0] if self.uid is None else self.uid,
+                DEFAULT_GUEST_OWNER[1] if self.gid is None else self.gid)
 
     @classmethod
     def from_json(cls, doc: Any) -> Share:
@@ -64,6 +82,11 @@ class Share:
                 v = tuple(v)
             elif not isinstance(v, str) or not v:
                 raise ValueError(f'mount "{name}" must be a non-empty string, not {v!r}')
+            values[key] = v
+        for key, name in cls._IDS.items():
+            v = doc.get(name)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+                raise ValueError(f'mount "{name}" must be a non-negative integer, not {v!r}')
             values[key] = v
         return cls(**values)
 
@@ -118,7 +141,8 @@ def parse_mount_string(text: str, kind: str, *, options: Sequence[str] = (), ver
     """``SRC:DST`` (split at the last ``:``, as minikube does) as a share, checked before anything
     is made: SRC an existing directory (made absolute), DST an absolute guest path without ``..``.
 
-    A bad string or target is MK_USAGE; a missing source directory is HOST_PATH_MISSING.
+    A bad string or target is MK_USAGE; a missing source directory is HOST_PATH_MISSING.  For
+    virtiofs ``uid``/``gid`` become numbers (``docker`` is 1000; another name is MK_USAGE).
     """
     src, sep, dst = text.rpartition(":")
     if not sep or not src or not dst:
@@ -136,16 +160,20 @@ def parse_mount_string(text: str, kind: str, *, options: Sequence[str] = (), ver
         raise UsageError(f'mount target "{dst}" must not contain ".."', fix="Name the guest directory directly")
     host = Path(os.path.abspath(os.path.expanduser(src)))
     _require_dir(str(host), "Create the directory, or give an existing one as the mount source")
+    ids: dict[str, int] = {}
     if kind == "9p":
         opts = [f"dfltgid={gid}", f"dfltuid={uid}", f"msize={msize}", "trans=virtio", f"version={version}"]
     else:
+        from ._idmap import guest_id
+
         opts = []
+        ids = {"uid": guest_id(uid, "uid"), "gid": guest_id(gid, "gid")}
     for o in options:
         if not o or any(c in o for c in ",\n\0"):
             raise UsageError(f"invalid mount option {o!r}: one key=value or key per --mount-options",
                              fix="Use e.g. --mount-options cache=loose")
     return Share(kind=kind, host_path=str(host), guest_path=os.path.normpath(dst), tag=new_tag(),
-                 options=(*opts, *options))
+                 options=(*opts, *options), **ids)
 
 
 def _require_dir(path: str, fix: str) -> None:
