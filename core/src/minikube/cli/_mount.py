@@ -68,6 +68,9 @@ class MountRequest:
         kinds = reg.capabilities(driver).mounts
         kind = self.kind or (kinds[0] if kinds else "9p")
         require(driver, reg.capabilities(driver), mounts=kind)
+        if kind == "9p" and "virtiofs" in kinds:  # the one kind here that cannot map owners: said, once
+            _ui.warn("a 9p share shows the host's owners in the guest (--mount-uid/--mount-gid name only the "
+                     "owner 9p leaves unset); for a folder the guest user owns, use --mount-type virtiofs")
         return self.share(kind)
 
 
