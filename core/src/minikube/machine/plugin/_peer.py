@@ -32,11 +32,11 @@ def allowed_uids() -> frozenset[int] | None:
 
 def _hex4(address: str) -> str:
     """An IPv4 address as /proc/net/tcp prints it (the in-memory word in host byte order)."""
-    return "%08X" % struct.unpack("=I", socket.inet_aton(address))[0]
+    return f"{struct.unpack('=I', socket.inet_aton(address))[0]:08X}"
 
 
 def _hex6(address: str) -> str:
-    return "".join("%08X" % w for w in struct.unpack("=4I", socket.inet_pton(socket.AF_INET6, address)))
+    return "".join(f"{w:08X}" for w in struct.unpack("=4I", socket.inet_pton(socket.AF_INET6, address)))
 
 
 def _owner_in(table: str, local: str, remote: str) -> int | None:
