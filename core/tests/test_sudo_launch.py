@@ -35,6 +35,7 @@ from _support import DISTS, assert_one_line_error
 from minikube.testing import Venv, Wheelhouse
 
 USER = "mk-sudo-test"
+OTHER = "mk-sudo-other"  # another local user, who must not get to drive USER's root plugin
 PLUGIN = "docker-machine-driver-elevated"
 SUDOERS = Path("/etc/sudoers.d/mk-sudo-test")  # no dot in the name: sudo skips such files
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -68,11 +69,12 @@ def _prepare_host() -> None:
         _apt_install("python3-venv")
     if subprocess.run([SYSTEM_PYTHON, "-c", "import ensurepip, venv"], capture_output=True).returncode != 0:
         pytest.fail(f"these tests need {SYSTEM_PYTHON} with venv and ensurepip (apt-get install python3-venv)")
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", USER], check=True, capture_output=True)
+    for user in (USER, OTHER):
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                            "--shell", "/usr/sbin/nologin", user], check=True, capture_output=True)
 
 
 @dataclass
@@ -133,16 +135,23 @@ def home(user_side: UserSide) -> Iterator[Path]:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def allow(line: str) -> None:
-    """Install ``line`` as the sudoers drop-in, checked by visudo first."""
+def allow(*lines: str) -> None:
+    """Install ``lines`` as the sudoers drop-in, checked by visudo first."""
     tmp = SUDOERS.with_name("mk-sudo-test.tmp")  # has a dot: sudo ignores it while it is written
-    tmp.write_text(line + "\n")
+    tmp.write_text("".join(line + "\n" for line in lines))
     tmp.chmod(0o440)
     check = subprocess.run(["visudo", "-cf", str(tmp)], capture_output=True, text=True)
     if check.returncode != 0:
         tmp.unlink()
-        raise AssertionError(f"visudo rejects {line!r}: {check.stdout}{check.stderr}")
+        raise AssertionError(f"visudo rejects {lines!r}: {check.stdout}{check.stderr}")
     tmp.rename(SUDOERS)
+
+
+def allow_narrow(side: UserSide) -> None:
+    """The entry the fix gives (no SETENV: the protocol's two variables kept for this command)."""
+    from minikube.machine.plugin import sudoers_lines
+
+    allow(*sudoers_lines(side.plugin, USER))
 
 
 def plugin_processes(plugin: str) -> list[tuple[int, int, str]]:
@@ -176,9 +185,7 @@ def watch_start(side: UserSide, home: Path, *args: str) -> tuple[subprocess.Pope
 
 def test_an_ordinary_user_gets_a_root_plugin_through_sudo_and_delete_cleans_up(user_side: UserSide,
                                                                                 home: Path) -> None:
-    from minikube.machine.plugin._process import sudoers_line
-
-    allow(sudoers_line(user_side.plugin, USER))
+    allow_narrow(user_side)
     p, seen = watch_start(user_side, home)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0, out + err
@@ -203,9 +210,7 @@ def test_an_ordinary_user_gets_a_root_plugin_through_sudo_and_delete_cleans_up(u
 
 def test_ctrl_c_while_the_root_plugin_works_leaves_no_root_process(user_side: UserSide, home: Path) -> None:
     """sudo relays SIGTERM to the root plugin; it cannot relay SIGKILL, so minikube never starts with it."""
-    from minikube.machine.plugin._process import sudoers_line
-
-    allow(sudoers_line(user_side.plugin, USER))
+    allow_narrow(user_side)
     p, seen = watch_start(user_side, home, "--elevated-create-delay", "30")
     assert any(e == 0 and user_side.plugin in a for e, _, a in seen), seen
     minikube = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
@@ -230,9 +235,7 @@ print(d._proc.popen.returncode, time.monotonic() - t)
 
 def test_stopping_a_plugin_behind_sudo_ends_the_root_process(user_side: UserSide, home: Path) -> None:
     """A SIGKILL of sudo would orphan the root plugin: it is stopped with SIGTERM, which sudo relays."""
-    from minikube.machine.plugin._process import sudoers_line
-
-    allow(sudoers_line(user_side.plugin, USER))
+    allow_narrow(user_side)
     r = subprocess.run(["runuser", "-u", USER, "--", str(user_side.venv.python), "-c", KILL_SCRIPT,
                         user_side.plugin], capture_output=True, text=True, cwd=home, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -243,22 +246,104 @@ def test_stopping_a_plugin_behind_sudo_ends_the_root_process(user_side: UserSide
     assert_none_left(user_side.plugin)
 
 
-@pytest.mark.parametrize("entry", ["none", "without SETENV"])
-def test_when_sudo_refuses_the_error_gives_the_sudoers_line(user_side: UserSide, home: Path, entry: str) -> None:
-    """One line with the driver's reason and exit code, the exact line to add as the fix, nothing made."""
-    from minikube.machine.plugin._process import sudoers_line
+DRIVE_SCRIPT = """
+import sys, time
+from minikube.machine.plugin._client import PluginDriver, _dial
+from minikube.machine.plugin._process import PluginProcess
+from minikube.machine.plugin._proto import CLIENT_NAMES
+from minikube.machine.plugin._rpc import RPCClient
+proc = PluginProcess(sys.argv[1], "elevated", as_root=True)  # what PluginDriver.launch does, in two halves
+address = proc.wait_address(30)
+print(address, flush=True)
+sys.stdin.readline()  # the other user has had its go at the port first
+sock, leftover = _dial(address, time.monotonic() + 10)
+drv = PluginDriver(proc, RPCClient(sock, leftover, CLIENT_NAMES))
+drv._check_version(10)
+print(drv.driver_name(), flush=True)
+drv.close()
+"""
 
-    line = sudoers_line(user_side.plugin, USER)
-    if entry == "without SETENV":  # allowed, but not to pass the plugin's environment: sudo refuses too
-        allow(line.replace("NOPASSWD:SETENV:", "NOPASSWD:"))
+INTRUDE_SCRIPT = """
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=10)
+try:
+    s.sendall(b"CONNECT /_goRPC_ HTTP/1.0\\n\\n")
+    said = s.recv(100)
+except OSError as e:
+    said = repr(e).encode()
+print("answered" if said.startswith(b"HTTP/1.0 200") else f"refused: {said!r}")
+"""
+
+
+def test_another_local_user_cannot_drive_the_root_plugin(user_side: UserSide, home: Path) -> None:
+    """libmachine's port answers whoever connects: a root plugin answers only the user sudo ran it for.
+    Another user connecting first is closed unanswered; the user's own client then drives it."""
+    allow_narrow(user_side)
+    driver = subprocess.Popen(["runuser", "-u", USER, "--", str(user_side.venv.python), "-c", DRIVE_SCRIPT,
+                               user_side.plugin], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=home)
+    try:
+        assert driver.stdout is not None and driver.stdin is not None
+        address = driver.stdout.readline().strip()
+        assert address.startswith("127.0.0.1:"), (address, driver.stderr and driver.stderr.read())
+        assert any(e == 0 and user_side.plugin in a for e, _, a in plugin_processes(user_side.plugin))
+        other = subprocess.run(["runuser", "-u", OTHER, "--", SYSTEM_PYTHON, "-c", INTRUDE_SCRIPT, address],
+                               capture_output=True, text=True, cwd="/", timeout=30)
+        assert other.stdout.startswith("refused"), other.stdout + other.stderr
+        driver.stdin.write("go\n")
+        driver.stdin.flush()
+        out, err = driver.communicate(timeout=60)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+            driver.wait()
+    assert driver.returncode == 0 and out.strip() == "elevated", out + err
+    assert_none_left(user_side.plugin)
+
+
+@pytest.mark.parametrize("entry", ["none", "without env_keep"])
+def test_when_sudo_refuses_the_error_gives_the_sudoers_lines(user_side: UserSide, home: Path, entry: str) -> None:
+    """One line with the driver's reason and exit code, the exact lines to add as the fix, nothing made."""
+    from minikube.machine.plugin import sudoers_lines
+
+    defaults, line = sudoers_lines(user_side.plugin, USER)
+    if entry == "without env_keep":  # allowed, but not to pass the plugin's environment: sudo refuses too
+        allow(line)
     r = user_side.minikube(home, "start", "--driver", "elevated")
     err = assert_one_line_error(r, "PR_ELEVATED_NOT_ROOT", 67)
     said = "a password is required" if entry == "none" else "not allowed to set the following environment"
     assert said in err and user_side.plugin in err, err
-    assert f"'{line}'" in r.stderr, r.stderr
+    assert f"add the lines '{defaults}' and '{line}' to /etc/sudoers.d/minikube-elevated" in r.stderr, r.stderr
+    assert "SETENV" not in r.stderr and "not root-owned" not in r.stderr, r.stderr  # the venv is root's
     assert not (home / ".minikube" / "machines" / "minikube").exists()
     assert not (home / ".minikube" / "profiles" / "minikube").exists()
     assert_none_left(user_side.plugin)
+
+
+def test_a_plugin_its_user_can_change_is_to_be_installed_root_owned_first(user_side: UserSide) -> None:
+    """A sudo entry for a file (or interpreter, or directory above) the user can rewrite would be root
+    for the user: the fix installs the driver root-owned and names that copy instead."""
+    from minikube.machine.plugin import sudoers_fix, sudoers_lines
+
+    d = Path(tempfile.mkdtemp(prefix="mk-sudo-userwritable-", dir="/tmp"))
+    try:
+        shutil.copy(user_side.plugin, d / PLUGIN)
+        os.chown(d, user_side.uid, -1)
+        fix = sudoers_fix(str(d / PLUGIN), "elevated", "minikube-driver-elevated")
+        assert f"{d / PLUGIN} is not root-owned ({d} is owned by uid {user_side.uid})" in fix, fix
+        assert ("sudo python3 -m venv /opt/minikube-driver-elevated && sudo /opt/minikube-driver-elevated/bin/pip "
+                "install minikube-driver-elevated && sudo ln -sf /opt/minikube-driver-elevated/bin/"
+                f"{PLUGIN} /usr/local/bin/{PLUGIN}") in fix, fix
+        defaults, line = sudoers_lines(f"/usr/local/bin/{PLUGIN}")
+        assert f"add the lines '{defaults}' and '{line}'" in fix and "SETENV" not in fix, fix
+        os.chown(d, 0, -1)
+        (d / PLUGIN).write_text(f"#!{d / 'python'}\n")  # a script whose interpreter is the user's
+        (d / "python").write_text("")
+        os.chown(d / "python", user_side.uid, -1)
+        assert f"({d / 'python'} is owned by uid {user_side.uid})" in sudoers_fix(str(d / PLUGIN), "elevated")
+    finally:
+        shutil.rmtree(d)
 
 
 def test_without_sudo_installed_the_error_says_so(user_side: UserSide, home: Path) -> None:
@@ -307,12 +392,14 @@ def test_no_sudo_for_root_or_a_setuid_root_binary(user_side: UserSide, tmp_path:
 
 
 def test_the_fix_is_one_line_even_for_a_path_sudoers_must_escape(user_side: UserSide, tmp_path: Path) -> None:
-    """sudoers splits on blanks and treats ``,:=\\`` specially: the line escapes them, and visudo takes it."""
-    from minikube.machine.plugin._process import sudoers_line
+    """sudoers splits on blanks and treats ``,:=\\`` specially: the lines escape them, and visudo takes them."""
+    from minikube.machine.plugin import sudoers_lines
 
-    line = sudoers_line("/opt/my venv,x/bin=1/docker-machine-driver-elevated", USER)
-    assert line == rf"{USER} ALL=(root) NOPASSWD:SETENV: /opt/my\ venv\,x/bin\=1/docker-machine-driver-elevated"
+    defaults, line = sudoers_lines("/opt/my venv,x/bin=1/docker-machine-driver-elevated", USER)
+    path = r"/opt/my\ venv\,x/bin\=1/docker-machine-driver-elevated"
+    assert defaults == f'Defaults!{path} env_keep += "MACHINE_PLUGIN_TOKEN MACHINE_PLUGIN_DRIVER_NAME"'
+    assert line == rf"{USER} ALL=(root) NOPASSWD: {path}"
     f = tmp_path / "sudoers"
-    f.write_text(line + "\n")
+    f.write_text(f"{defaults}\n{line}\n")
     check = subprocess.run(["visudo", "-cf", str(f)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

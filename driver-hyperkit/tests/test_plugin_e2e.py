@@ -107,7 +107,7 @@ def test_the_plugin_binary_reports_the_version_minikube_checks(venv: Venv) -> No
 
 def test_when_sudo_refuses_the_core_gives_hyperkits_reason_and_the_sudoers_line(venv: Venv) -> None:
     """No chown/chmod u+s (a console script cannot be setuid): the plugin is started with sudo -n."""
-    from minikube.machine.plugin import sudoers_line
+    from minikube.machine.plugin import sudoers_fix
     from minikube.machine.plugin._process import SudoRefused
     from minikube.registry import Registry
     from minikube.registry._driving import not_root_error
@@ -116,5 +116,6 @@ def test_when_sudo_refuses_the_core_gives_hyperkits_reason_and_the_sudoers_line(
     err = not_root_error(Registry().info("hyperkit"), exe, SudoRefused(f"{exe} must run as root, and sudo -n "
                                                                         "refused to start it (sudo: a password is required)"))
     assert (err.reason_id, err.exit_code) == ("PR_HYPERKIT_NOT_ROOT", 67)
-    assert f"'{sudoers_line(exe)}' to /etc/sudoers.d/minikube-hyperkit" in (err.fix or "")
+    assert err.fix == sudoers_fix(exe, "hyperkit", "minikube-driver-hyperkit")
+    assert "/etc/sudoers.d/minikube-hyperkit" in err.fix and "SETENV" not in err.fix
     assert "chown" not in (err.fix or "") and "chmod" not in (err.fix or "")

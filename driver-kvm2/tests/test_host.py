@@ -191,3 +191,48 @@ def test_open_path_lets_only_qemus_user_through_a_private_home(open_dir: Path) -
     assert not can("-r", home)  # search, not listing
     assert all(stat.S_IMODE(d.stat().st_mode) & 0o007 == 0 for d in (home, mdir))  # not opened to others
     assert _acl.read(open_dir) is None  # an open directory is left as it was
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="needs root and runuser")
+def test_the_last_machines_delete_takes_back_only_the_entries_kvm2_added(open_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two machines under one 0700 home share its entry; the first delete leaves it (the second still
+    boots through it), the second takes it away; an entry someone else gave is never touched."""
+    import pwd
+
+    from minikube_driver_kvm2 import _acl
+    from minikube_driver_kvm2._disk import open_path_for, release_path_for
+
+    monkeypatch.setenv("MINIKUBE_KVM2_ACL_RECORD", str(open_dir / "record" / "acl.json"))
+    user = pwd.getpwnam("nobody")
+    who = Identity.of_label(user.pw_uid, user.pw_gid)
+    home = open_dir / "root-home"
+    machines = home / ".minikube" / "machines"
+    theirs = home / "theirs"  # a directory whose entry for that user an administrator gave
+    a, b = machines / "a", machines / "b"
+    for m in (a, b):
+        m.mkdir(parents=True)
+        (m / "boot2docker.iso").write_text("iso")
+    theirs.mkdir()
+    for d in (home, home / ".minikube", machines, a, b, theirs):
+        os.chmod(d, 0o700)
+    _acl.grant(theirs, user.pw_uid, 1)
+    c = theirs / "c"
+    c.mkdir(mode=0o700)
+    (c / "boot2docker.iso").write_text("iso")
+
+    def can_reach(m: Path) -> bool:
+        return subprocess.run(["runuser", "-u", "nobody", "--", "test", "-r", str(m / "boot2docker.iso")]).returncode == 0
+
+    open_path_for(a, who)
+    open_path_for(b, who)
+    open_path_for(c, who)
+    assert can_reach(a) and can_reach(b) and can_reach(c)
+    release_path_for(a)
+    assert _acl.user_perm(a, user.pw_uid) == 0 and can_reach(b)  # a's own entry went, the shared ones stay
+    release_path_for(b)
+    release_path_for(c)
+    for d in (home, home / ".minikube", machines, b, c):
+        assert _acl.read(d) is None and stat.S_IMODE(d.stat().st_mode) == 0o700, d  # as they were
+    assert _acl.user_perm(theirs, user.pw_uid) == 1  # not kvm2's to take
+    assert not can_reach(b)

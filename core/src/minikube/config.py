@@ -12,7 +12,7 @@ from typing import Any
 
 from . import localpath
 from ._errors import ConfigError, MachineNotFoundError
-from ._files import write_atomic
+from ._files import ensure_dir, make_private, write_atomic
 
 
 def toml_module() -> Any:
@@ -239,12 +239,13 @@ def profile_lock(name: str) -> Iterator[None]:
     from .machine._store import _holds_current_file
 
     path = localpath.minikube_home() / "locks" / "profiles" / f"{localpath.validate_name(name)}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock = FileLock(str(path))
+    ensure_dir(path.parent)
+    lock = FileLock(str(path), mode=0o600)
     lock.acquire()
     while not _holds_current_file(lock, path):
         lock.release()
         lock.acquire()
+    make_private(path)
     try:
         yield
     finally:
@@ -299,4 +300,4 @@ def load_settings(path: Path | None = None) -> dict[str, Any]:
 def save_settings(settings: dict[str, Any], path: Path | None = None) -> None:
     import tomli_w
 
-    write_atomic(path or localpath.config_file(), tomli_w.dumps(settings), mode=0o644)
+    write_atomic(path or localpath.config_file(), tomli_w.dumps(settings))

@@ -73,14 +73,11 @@ def verify_root() -> None:
     """hyperkit needs vmnet.framework, and vmnet needs root: refuse early with minikube's fix."""
     if effective_uid() == 0:
         return
-    from minikube.machine.plugin import sudoers_line
+    from minikube.machine.plugin import sudoers_fix
 
     exe = executable()
     raise DriverError(PERMISSION_ERROR.format(base=os.path.basename(exe), exe=exe),
-                      reason_id="PR_HYPERKIT_NOT_ROOT",
-                      fix=f"Let this user start it as root without a password: add the line "
-                          f"'{sudoers_line(exe)}' to {SUDOERS_FILE} (sudo visudo -f {SUDOERS_FILE}), "
-                          "or run minikube as root")
+                      reason_id="PR_HYPERKIT_NOT_ROOT", fix=sudoers_fix(exe, "hyperkit", "minikube-driver-hyperkit"))
 
 
 def shared_net_address() -> str:

@@ -73,3 +73,34 @@ def grant(path: Path | str, uid: int, perm: int) -> None:
     new.append((MASK, mask, UNDEFINED_ID))
     new.sort(key=lambda e: (e[0], e[2]))
     os.setxattr(path, XATTR, struct.pack("<I", VERSION) + b"".join(struct.pack("<HHI", *e) for e in new))
+
+
+def user_perm(path: Path | str, uid: int) -> int:
+    """The permission bits the ACL's entry for the user ``uid`` holds (0 when it has none)."""
+    return next((p for tag, p, who in read(path) or [] if tag == USER and who == uid), 0)
+
+
+def revoke(path: Path | str, uid: int, perm: int) -> None:
+    """Take ``perm`` off the user ``uid``'s entry (the entry goes when nothing is left), the mask
+    recomputed; with no named entry left the ACL is the mode bits alone again (the kernel then
+    drops the attribute, and the group bits are the group entry's, not the mask's)."""
+    entries = read(path)
+    if entries is None:
+        return
+    kept: list[Entry] = []
+    for tag, p, who in entries:
+        if tag == USER and who == uid:
+            p &= ~perm
+            if not p:
+                continue
+        if tag != MASK:
+            kept.append((tag, p, who))
+    named = [e for e in kept if e[0] in (USER, GROUP)]
+    if named:
+        mask = 0
+        for tag, p, _ in kept:
+            if tag in (USER, GROUP_OBJ, GROUP):
+                mask |= p
+        kept.append((MASK, mask, UNDEFINED_ID))
+    kept.sort(key=lambda e: (e[0], e[2]))
+    os.setxattr(path, XATTR, struct.pack("<I", VERSION) + b"".join(struct.pack("<HHI", *e) for e in kept))

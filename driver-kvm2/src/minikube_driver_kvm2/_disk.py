@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from minikube import DriverError, UsageError
 from minikube.machine import boot_image_source, disk_tar, write_raw_disk
 
 from ._host import Identity, blocking_directory
+
+if TYPE_CHECKING:
+    from ._acl_grants import Grants
 
 MIB = 1024 * 1024
 
@@ -60,22 +64,38 @@ def open_path_for(machine_dir: Path, who: Identity) -> None:
     to ``machine_dir``: an ACL entry for that one user on each directory that stops it, the
     machine directory included.  Nothing else is opened: the files QEMU uses are handed to it by
     libvirt while the VM runs, and the SSH key stays root's alone."""
-    from . import _acl
+    from ._acl_grants import held
 
     blocked: list[Path] = []
-    while (d := blocking_directory(machine_dir / "boot2docker.iso", who)) is not None:
-        if d in blocked:
-            break
-        blocked.append(d)
-        try:
-            _acl.grant(d, who.uid, 1)
-        except OSError as e:
-            raise DriverError(f"QEMU runs as {who.name}, which cannot enter {d}, and minikube could not let it "
-                              f"(an ACL entry): {e.strerror}", reason_id="PR_KVM_ISO_PERMISSION",
-                              fix=f"Use a MINIKUBE_HOME on a filesystem with ACLs, or one that {who.name} can "
-                                  f"reach (chmod o+x on each directory down to {machine_dir})") from None
+    with held() as grants:  # each entry recorded, so the last machine's delete takes it back
+        grants.keep(machine_dir)
+        while (d := blocking_directory(machine_dir / "boot2docker.iso", who)) is not None:
+            if d in blocked:
+                break
+            blocked.append(d)
+            _grant(grants, d, who, machine_dir)
     if blocked:
         check_qemu_access(machine_dir, who)
+
+
+def release_path_for(machine_dir: Path) -> None:
+    """``machine_dir`` is deleted: the ACL entries only it still needed go (``_acl_grants``)."""
+    from ._acl_grants import held, record_path
+
+    if not record_path().exists():  # kvm2 never added an entry here (not root, say): nothing to do
+        return
+    with held() as grants:
+        grants.release(machine_dir)
+
+
+def _grant(grants: Grants, d: Path, who: Identity, machine_dir: Path) -> None:
+    try:
+        grants.grant(d, who.uid, 1, machine_dir)
+    except OSError as e:
+        raise DriverError(f"QEMU runs as {who.name}, which cannot enter {d}, and minikube could not let it "
+                          f"(an ACL entry): {e.strerror}", reason_id="PR_KVM_ISO_PERMISSION",
+                          fix=f"Use a MINIKUBE_HOME on a filesystem with ACLs, or one that {who.name} can "
+                              f"reach (chmod o+x on each directory down to {machine_dir})") from None
 
 
 def write_boot_disk(path: Path, public_key: bytes, size_mb: int) -> None:

@@ -503,6 +503,9 @@ class KVMDriver(BaseDriver):
                     if self._lookup(conn) is not None:
                         raise DriverError(f'cannot undefine "{self.machine_name}": {e}', reason_id="GUEST_DELETE") from None
         remove_private_network(conn, self.private_network, self.private_mac, self.machine_name)
+        from ._disk import release_path_for
+
+        release_path_for(self.machine_dir())  # QEMU's user's ACL entries that only this machine needed
 
 
 def new_driver() -> KVMDriver:

@@ -19,10 +19,13 @@ One command runs per process, so the state here is module-level.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
 from typing import IO, Any
+
+from .._files import open_private
 
 SOURCE = "https://minikube.sigs.k8s.io/"
 PREFIX = "io.k8s.sigs.minikube."
@@ -163,7 +166,8 @@ def _record(line: str) -> None:
     if _log_path is None or not _log_path.parent.is_dir():
         return
     try:
-        with _log_path.open("a" if _log_started else "w", encoding="utf-8") as f:
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if _log_started else os.O_TRUNC)
+        with open(open_private(_log_path, flags), "w", encoding="utf-8") as f:
             f.write("".join(x + "\n" for x in _pending))
     except OSError:
         return  # the log is a convenience; the command's own outcome matters more

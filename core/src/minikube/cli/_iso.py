@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from .. import localpath
 from .._errors import MinikubeError, UsageError
-from .._files import ensure_dir, write_atomic
+from .._files import ensure_dir, make_private, write_atomic
 from . import _ui
 from ._download import HEX, Failed, checksum_beside, download
 
@@ -220,7 +220,8 @@ def fetch(src: Source, *, required: bool) -> Path:
 
     image = iso_cache_dir() / cache_name(src.url)
     lock = ensure_dir(localpath.minikube_home() / "locks" / "iso") / f"{image.parent.name}-{image.name}.lock"
-    with FileLock(str(lock)):
+    with FileLock(str(lock), mode=0o600):
+        make_private(lock)
         hit = cached(src)  # another minikube may have fetched it while we waited
         if hit is not None:
             return hit

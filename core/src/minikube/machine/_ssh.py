@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from .._errors import DriverError
+from .._files import ensure_dir
 
 
 def generate_ssh_key(path: Path | str) -> bytes:
@@ -18,7 +19,7 @@ def generate_ssh_key(path: Path | str) -> bytes:
         if exe is None:
             raise DriverError("ssh-keygen not found", reason_id="GUEST_PROVISION",
                               fix="Install OpenSSH's client tools (Debian: apt-get install openssh-client)")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(path.parent)
         for p in (path, pub):
             p.unlink(missing_ok=True)
         proc = subprocess.run([exe, "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "minikube",

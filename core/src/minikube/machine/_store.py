@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import localpath
 from .._errors import ConfigError, ConfigVersionError, LockedError, MachineNotFoundError, UsageError
-from .._files import ensure_dir, write_atomic
+from .._files import ensure_dir, make_private, write_atomic
 
 CONFIG_VERSION = 3
 
@@ -131,7 +131,7 @@ class HostStore:
             timeout = lock_timeout()
         path = self.lock_path(name)
         ensure_dir(path.parent)
-        lock = FileLock(str(path))
+        lock = FileLock(str(path), mode=0o600)
         deadline = time.monotonic() + timeout
         try:
             try:
@@ -147,6 +147,7 @@ class HostStore:
         except Timeout:
             raise LockedError(f'another minikube command is working on "{name}" '
                               f"(waited {timeout:g}s for {lock.lock_file})") from None
+        make_private(path)
         try:
             yield
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 from .._errors import DriverError
@@ -45,8 +46,8 @@ def new_driver(registry: Registry, name: str) -> Driver:
     from ..machine.plugin._process import SudoRefused
 
     info = registry.info(d.name)
-    exe = info.executable or find_plugin_binary(d.name)
     needs_root = d.capabilities.needs_root
+    exe = info.executable or (needs_root and root_owned_copy(d.name)) or find_plugin_binary(d.name)
     check_plugin_binary(info, exe, d.plugin_min_version, needs_root)
     try:
         return PluginDriver.launch(d.name, executable=exe, as_root=needs_root)
@@ -54,20 +55,28 @@ def new_driver(registry: Registry, name: str) -> Driver:
         raise not_root_error(info, exe, e) from None
 
 
+def root_owned_copy(name: str) -> str:
+    """A root plugin installed root-owned where the sudoers fix puts it (found before PATH: an
+    activated venv's own copy, which its user can change, is not the one sudo should run)."""
+    from ..machine.plugin._process import binary_name
+    from ..machine.plugin._sudoers import ROOT_BIN, not_root_owned
+
+    path = os.path.join(ROOT_BIN, binary_name(name))
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) and not not_root_owned(path) else ""
+
+
 def not_root_error(info: DriverInfo, executable: str, refused: Exception) -> DriverError:
     """The refusal when sudo cannot start a root plugin: the driver's ``plugin-not-root`` reason,
     and as the fix the exact sudoers line that lets this user start it without a password."""
-    from ..machine.plugin._process import SudoRefused, sudoers_line
+    from ..machine.plugin._process import SudoRefused
+    from ..machine.plugin._sudoers import sudoers_fix
 
     reason_for = info.declaration.reason_for if info.declaration else {}
     reason = reason_for.get("plugin-not-root", "DRV_PLUGIN_FAILED")
     if isinstance(refused, SudoRefused) and refused.missing:
         fix = "Install sudo (minikube starts the plugin with sudo -n), or run minikube as root"
     else:
-        drop_in = f"/etc/sudoers.d/minikube-{info.name}"
-        fix = (f"Let this user start it as root without a password: add the line "
-               f"'{sudoers_line(executable)}' to {drop_in} (sudo visudo -f {drop_in}), "
-               "or run minikube as root")
+        fix = sudoers_fix(executable, info.name, info.distribution or "")
     return DriverError(str(refused), reason_id=reason, fix=fix)
 
 

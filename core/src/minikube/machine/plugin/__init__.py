@@ -18,7 +18,8 @@ nothing heavy, and names its driver class so it loads while the first call is an
 
 A driver that declares ``needs_root`` has its plugin started as root (through ``sudo -n`` when
 minikube is not root and the binary is not setuid root); it gives the files it makes back to
-:func:`invoking_user`; :func:`sudoers_line` is the line that allows the user that.
+:func:`invoking_user`; :func:`sudoers_fix` says how to allow the user that (the narrow
+:func:`sudoers_lines`, for a root-owned plugin), and it answers only that user (``_peer``).
 """
 
 from typing import TYPE_CHECKING
@@ -29,8 +30,10 @@ from ._server import DriverService, invoking_user, run, serve, serve_builtin_fro
 
 if TYPE_CHECKING:  # the client half (subprocess, weakref...) loads on first use: a plugin
     from ._client import PluginDriver  # process never needs it, and starts faster without
-    from ._process import find_plugin_binary, plugin_version, sudoers_line
+    from ._process import find_plugin_binary, plugin_version
+    from ._sudoers import sudoers_fix, sudoers_line, sudoers_lines
 
 __all__, __getattr__, __dir__ = _lazy_package(
-    __name__, {"._client": "PluginDriver", "._process": "find_plugin_binary plugin_version sudoers_line"},
+    __name__, {"._client": "PluginDriver", "._process": "find_plugin_binary plugin_version",
+               "._sudoers": "sudoers_fix sudoers_line sudoers_lines"},
     eager=("API_VERSION", "BANNER", "DriverService", "invoking_user", "run", "serve", "serve_builtin_from_env"))

@@ -2,7 +2,7 @@
 
 A plugin whose driver declares ``needs_root`` runs as root: directly when minikube is root or
 the binary is a setuid-root executable (not a script: the kernel ignores the bit on those), else
-through ``sudo -n``, which must be allowed without a password (:func:`sudoers_line`).  sudo
+through ``sudo -n``, which must be allowed without a password (``_sudoers`` gives the entry).  sudo
 resets the environment, so only the plugin's own variables are passed (``--preserve-env``), and
 it relays SIGTERM, not SIGKILL: a plugin behind sudo is stopped with SIGTERM first.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import pwd
 import queue
 import re
 import shutil
@@ -25,6 +24,8 @@ from typing import IO
 
 from ..._errors import PluginError
 from ._proto import ENV_DRIVER_NAME, ENV_TOKEN, TOKEN
+from ._sudoers import SUDO_ENV
+from ._sudoers import sudoers_line as sudoers_line  # its old home: kept importable
 
 log = logging.getLogger("minikube.plugin")
 _VERSION_LINE = re.compile(r"^version:\s*v?(\S+)", re.MULTILINE)
@@ -48,10 +49,6 @@ def find_plugin_binary(name: str) -> str:
         return str(local)
     raise PluginError(f'Driver "{name}" not found. Do you have the plugin binary "{exe}" '
                       "accessible in your PATH?", reason_id="DRV_PLUGIN_NOT_FOUND")
-
-
-#: All a plugin started through sudo gets of minikube's environment (sudo resets the rest).
-SUDO_ENV = (ENV_TOKEN, ENV_DRIVER_NAME)
 
 
 class SudoRefused(PluginError):
@@ -82,22 +79,6 @@ def elevation(executable: str) -> str:
     if os.geteuid() == 0:
         return "root"
     return "setuid" if _setuid_root_executable(executable) else "sudo"
-
-
-def _sudoers_escape(word: str) -> str:
-    return re.sub(r"([\\,:=\s])", r"\\\1", word)
-
-
-def sudoers_line(executable: str, user: str | None = None) -> str:
-    """The sudoers line that lets ``user`` (default: this process's) start the plugin as root
-    with no password, passing the plugin's environment variables (``SETENV``)."""
-    if user is None:
-        try:
-            user = pwd.getpwuid(os.getuid()).pw_name
-        except KeyError:
-            user = f"#{os.getuid()}"
-    return (f"{_sudoers_escape(user)} ALL=(root) NOPASSWD:SETENV: "
-            f"{_sudoers_escape(os.path.abspath(executable))}")
 
 
 def plugin_argv(executable: str, as_root: bool = False) -> list[str]:

@@ -236,10 +236,25 @@ class _Watchdog:
         return self.exit_code
 
 
+def _accept(listener: socket.socket) -> socket.socket:
+    """The one client: as root on a user's behalf, the first connection from that user or root
+    (``_peer``); others are closed unanswered, and the plugin keeps waiting."""
+    from ._peer import allowed_uids, refusal
+
+    allowed = allowed_uids()
+    while True:
+        conn, peer = listener.accept()
+        why = refusal(conn, allowed)
+        if not why:
+            return conn
+        log().info("refused a connection from %s:%s: %s", peer[0], peer[1], why)
+        conn.close()
+
+
 def _serve_connection(listener: socket.socket, service: DriverService, dog: _Watchdog) -> None:
     """Accept the one client, then serve it; the watchdog learns how it ended."""
     try:
-        conn, _ = listener.accept()
+        conn = _accept(listener)
     except OSError as e:
         dog.finish(1, f"accept failed: {e}")
         return
