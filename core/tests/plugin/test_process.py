@@ -186,9 +186,9 @@ def test_plugin_crash_mid_call_names_the_cause(probe_exe: str) -> None:
 def test_heartbeat_loss_makes_the_plugin_exit(probe_exe: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINIKUBE_PLUGIN_HEARTBEAT_TIMEOUT", "1")
     alive = PluginDriver.launch("pytest-probe", executable=probe_exe, heartbeat_interval=0.2)
+    t0 = time.monotonic()  # before the launch: the plugin's clock starts while it is being launched
     silent = PluginDriver.launch("pytest-probe", executable=probe_exe, heartbeat_interval=None)
     try:
-        t0 = time.monotonic()
         with pytest.raises(PluginError, match="exit code 1"):
             while time.monotonic() - t0 < 5:  # calls other than Heartbeat do not count
                 silent.get_state()
