@@ -40,7 +40,7 @@ def test_metadata_file_matches_the_def() -> None:
     assert table["default"] is DRIVER.default
     assert Priority.parse(table["priority"]) is DRIVER.priority
     assert table["platforms"] == list(DRIVER.platforms)
-    assert table["api"] == ">=1.5,<2"  # readiness (start returns when SSH answers) is driver API 1.5
+    assert table["api"] == ">=1.6,<2"  # share owners (Share.uid/gid, a virtiofsd in a user namespace): 1.6
     assert table["capabilities"]["boot_image"] is True and DRIVER.capabilities.boot_image
     assert table["capabilities"]["mounts"] == ["virtiofs"] and DRIVER.capabilities.mounts == ("virtiofs",)
 

@@ -119,10 +119,9 @@ def check_host(owners: tuple[tuple[int, int], ...] = ((1000, 1000),)) -> Virtiof
 
 def probe_userns(v: Virtiofsd, owner: tuple[int, int]) -> str | None:
     """Run the virtiofsd's ``--version`` inside its user namespace: None when it works, else why."""
-    from minikube.machine import userns_argv
-    from minikube.machine._idmap import probe
+    from minikube.machine import userns_failure
 
-    return probe([*userns_argv(owner), v.path, "--version"])
+    return userns_failure(owner, [v.path, "--version"])
 
 
 def userns_problem(v: Virtiofsd, user: str, probe: str) -> MinikubeError:

@@ -16,7 +16,7 @@ _API = {
     "._driver": "BaseDriver BoolFlag Driver DriverOptions Flag FlagValues IntFlag State StringFlag StringSliceFlag "
                 "json_field load_json_dict to_json_dict",
     "._hwvirt": "cpu_has_hw_virt read_cpuinfo",
-    "._idmap": "check_userns userns_argv",
+    "._idmap": "check_userns userns_argv userns_failure",
     "._net": "mac_from_name normalize_mac",
     "._poll": "wait_for",
     "._pool": "BoundedPool machines_at_once",
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         to_json_dict,
     )
     from ._hwvirt import cpu_has_hw_virt, read_cpuinfo
-    from ._idmap import check_userns, userns_argv
+    from ._idmap import check_userns, userns_argv, userns_failure
     from ._net import mac_from_name, normalize_mac
     from ._poll import wait_for
     from ._pool import BoundedPool, machines_at_once

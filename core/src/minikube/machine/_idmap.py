@@ -98,6 +98,12 @@ def probe(argv: list[str]) -> str | None:
     return lines[-1] if lines else f"exit {p.returncode}"
 
 
+def userns_failure(guest: tuple[int, int], command: list[str]) -> str | None:
+    """Why ``command`` cannot run in the namespace :func:`userns_argv` makes for ``guest`` here
+    (tried for real), or None when it runs."""
+    return probe([*userns_argv(guest), *command])
+
+
 def check_userns(guest: tuple[int, int], fallback: str = "") -> None:
     """The one-id namespace can be made here by this user (tried for real), else HOST_UNSUPPORTED
     with the fix for its cause; ``fallback`` is appended to the fix (e.g. "or use --mount-type 9p")."""
