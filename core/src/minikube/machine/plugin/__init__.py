@@ -25,8 +25,9 @@ minikube is not root and the binary is not setuid root); it gives the files it m
 from typing import TYPE_CHECKING
 
 from ..._lazy import lazy_package as _lazy_package
+from ._peer import invoking_user
 from ._proto import API_VERSION, BANNER
-from ._server import DriverService, invoking_user, run, serve, serve_builtin_from_env
+from ._server import DriverService, run, serve, serve_builtin_from_env
 
 if TYPE_CHECKING:  # the client half (subprocess, weakref...) loads on first use: a plugin
     from ._client import PluginDriver  # process never needs it, and starts faster without

@@ -1,4 +1,5 @@
-"""Who is on the other end of a plugin's loopback connection, so a root plugin answers only its user.
+"""Whom a plugin works for (:func:`invoking_user`), and who is on the other end of its loopback
+connection, so a root plugin answers only that user.
 
 libmachine's protocol has no authentication: a plugin answers whoever connects to its port
 first.  For a plugin run as root on a user's behalf (through sudo, or setuid) that would let any
@@ -25,8 +26,6 @@ def allowed_uids() -> frozenset[int] | None:
     """The uids a plugin in this process may answer, or None for anyone (not running as root)."""
     if os.geteuid() != 0:
         return None
-    from ._server import invoking_user
-
     return frozenset({0, invoking_user()[0], os.getuid()})
 
 
@@ -77,3 +76,18 @@ def refusal(conn: socket.socket, allowed: frozenset[int] | None) -> str:
             return "its owner could not be found in /proc/net/tcp"
         return ""  # no way to tell here: served, as before (documented)
     return "" if uid in allowed else f"it belongs to uid {uid}, not to the user this plugin runs for"
+
+
+def invoking_user() -> tuple[int, int]:
+    """The uid and gid of the user the plugin works for: who ran ``sudo`` when sudo made it root
+    (``SUDO_UID``/``SUDO_GID``, which sudo sets), else its real ids (setuid keeps them).
+
+    A root plugin gives what it makes under the user's ``MINIKUBE_HOME`` back to this user
+    (``os.chown``), so the user's later commands (``minikube delete``) can remove it.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if uid == 0 and os.geteuid() == 0:
+        sudo_uid, sudo_gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
+        if sudo_uid.isdigit() and sudo_gid.isdigit():
+            return int(sudo_uid), int(sudo_gid)
+    return uid, gid

@@ -351,21 +351,6 @@ def serve(driver: DriverSource, *, version: str = "v0.0.0", commit: str = "") ->
     _exit(run(driver))
 
 
-def invoking_user() -> tuple[int, int]:
-    """The uid and gid of the user the plugin works for: who ran ``sudo`` when sudo made it root
-    (``SUDO_UID``/``SUDO_GID``, which sudo sets), else its real ids (setuid keeps them).
-
-    A root plugin gives what it makes under the user's ``MINIKUBE_HOME`` back to this user
-    (``os.chown``), so the user's later commands (``minikube delete``) can remove it.
-    """
-    uid, gid = os.getuid(), os.getgid()
-    if uid == 0 and os.geteuid() == 0:
-        sudo_uid, sudo_gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
-        if sudo_uid.isdigit() and sudo_gid.isdigit():
-            return int(sudo_uid), int(sudo_gid)
-    return uid, gid
-
-
 def serve_builtin_from_env(load_driver: Callable[[str], Driver]) -> bool:
     """Serve ``MACHINE_PLUGIN_DRIVER_NAME`` and never return, if launched as a plugin.
 
