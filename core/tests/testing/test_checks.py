@@ -293,9 +293,14 @@ def test_a_multinode_driver_passes_the_nodes_check(tmp_path: Path, parallel: boo
     assert store.list() == []
 
 
-def test_the_nodes_check_creates_a_parallel_drivers_nodes_at_once(tmp_path: Path) -> None:
-    """Both creates are in flight together for a parallel driver, one after the other otherwise."""
+def test_the_nodes_check_creates_a_parallel_drivers_nodes_at_once(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both creates are in flight together for a parallel driver, one after the other otherwise;
+    and never more at once than the host's bound (minikube.machine.machines_at_once), which the
+    kit takes as minikube does: on a host that runs one machine at a time, one."""
     import threading
+
+    from minikube.testing import _check_nodes
 
     inside: list[int] = []
     most = [0]
@@ -311,10 +316,11 @@ def test_the_nodes_check_creates_a_parallel_drivers_nodes_at_once(tmp_path: Path
                 inside.pop()
             super().create()
 
-    for parallel, want in ((True, 2), (False, 1)):
+    for parallel, bound, want in ((True, 8, 2), (False, 8, 1), (True, 1, 1)):
         most[0] = 0
+        monkeypatch.setattr(_check_nodes, "machines_at_once", lambda memory_mb=None, b=bound: b)
         d = multinode_def(Slow, parallel=parallel)
-        check_nodes(d, Slow, default_cluster(d.name, tmp_path, f"p{want}"), HostStore(tmp_path), 5)
+        check_nodes(d, Slow, default_cluster(d.name, tmp_path, f"p{parallel}{bound}"), HostStore(tmp_path), 5)
         assert most[0] == want
 
 
