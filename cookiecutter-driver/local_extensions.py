@@ -13,8 +13,8 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 #: Used when minikube is not importable where cookiecutter runs (e.g. cookiecutter from pipx).
-FALLBACK_CORE_VERSION = "0.6.0"
-FALLBACK_DRIVER_API = "1.5"
+FALLBACK_CORE_VERSION = "0.7.0"
+FALLBACK_DRIVER_API = "1.6"
 #: The driver API the baked package needs whatever core runs cookiecutter: its configure reads
 #: ClusterConfig.machine_name (1.4) and its minikube-driver.toml declares no_ssh (1.5: an older
 #: core would call the file invalid).
