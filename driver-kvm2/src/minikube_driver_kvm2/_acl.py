@@ -65,14 +65,7 @@ def grant(path: Path | str, uid: int, perm: int) -> None:
     users = {who: p for tag, p, who in entries if tag == USER}
     users[uid] = users.get(uid, 0) | perm
     kept = [e for e in entries if e[0] not in (USER, MASK)]
-    new = kept + [(USER, p, who) for who, p in users.items()]
-    mask = 0
-    for tag, p, _ in new:
-        if tag in (USER, GROUP_OBJ, GROUP):
-            mask |= p
-    new.append((MASK, mask, UNDEFINED_ID))
-    new.sort(key=lambda e: (e[0], e[2]))
-    os.setxattr(path, XATTR, struct.pack("<I", VERSION) + b"".join(struct.pack("<HHI", *e) for e in new))
+    _write(path, kept + [(USER, p, who) for who, p in users.items()], masked=True)
 
 
 def user_perm(path: Path | str, uid: int) -> int:
@@ -95,12 +88,18 @@ def revoke(path: Path | str, uid: int, perm: int) -> None:
                 continue
         if tag != MASK:
             kept.append((tag, p, who))
-    named = [e for e in kept if e[0] in (USER, GROUP)]
-    if named:
+    _write(path, kept, masked=any(e[0] in (USER, GROUP) for e in kept))
+
+
+def _write(path: Path | str, entries: list[Entry], *, masked: bool) -> None:
+    """Store ``entries`` (no mask among them) as the file's ACL, with the mask setfacl would
+    compute when ``masked`` (an ACL with named entries needs one; one without must have none)."""
+    entries = list(entries)
+    if masked:
         mask = 0
-        for tag, p, _ in kept:
+        for tag, p, _ in entries:
             if tag in (USER, GROUP_OBJ, GROUP):
                 mask |= p
-        kept.append((MASK, mask, UNDEFINED_ID))
-    kept.sort(key=lambda e: (e[0], e[2]))
-    os.setxattr(path, XATTR, struct.pack("<I", VERSION) + b"".join(struct.pack("<HHI", *e) for e in kept))
+        entries.append((MASK, mask, UNDEFINED_ID))
+    entries.sort(key=lambda e: (e[0], e[2]))
+    os.setxattr(path, XATTR, struct.pack("<I", VERSION) + b"".join(struct.pack("<HHI", *e) for e in entries))
