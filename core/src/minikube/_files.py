@@ -59,12 +59,16 @@ def ensure_dir(path: Path, mode: int = 0o700) -> Path:
     return path
 
 
+def _too_open(st: os.stat_result) -> bool:
+    """A file of ours that others (group or world) may read: one an older version made 0644."""
+    return bool(stat.S_IMODE(st.st_mode) & 0o077) and st.st_uid == os.geteuid()
+
+
 def open_private(path: Path, flags: int) -> int:
     """``os.open`` for a file of the user's (0600, and made so if an older version left it 0644)."""
     fd = os.open(path, flags | os.O_CLOEXEC, 0o600)
     try:
-        st = os.fstat(fd)
-        if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.geteuid():
+        if _too_open(os.fstat(fd)):
             os.fchmod(fd, 0o600)
     except BaseException:
         os.close(fd)
@@ -75,8 +79,7 @@ def open_private(path: Path, flags: int) -> int:
 def make_private(path: Path) -> None:
     """Take group and other bits off a file of ours (a lock file an older version made 0644)."""
     with contextlib.suppress(OSError):
-        st = os.stat(path)
-        if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.geteuid():
+        if _too_open(os.stat(path)):
             os.chmod(path, 0o600)
 
 

@@ -37,7 +37,7 @@ def _checked(path: tuple[str, ...], value: str) -> tuple[tuple[str, ...], Any]:
         key = KEYS[path[0]]
         parsed = parse_value(key, value, key.name, UsageError)
         if key.name == "profile":
-            from ._profile import chosen_profile
+            from ._lookup import chosen_profile
 
             return path, chosen_profile(str(parsed))  # what `minikube profile NAME` refuses, refused
         if key.name == "driver":

@@ -126,10 +126,8 @@ def _forget_active(name: str) -> None:
 
 def remove_machine(reg: Registry, machines: Machines, name: str, *, profile: str | None = None) -> None:
     """Remove machine ``name`` (a node of ``profile``, by default its own profile's primary)."""
-    from ._nodes import waiting_for
-
     try:
-        machines.delete(name, on_wait=waiting_for(name))  # another command at work on it: say so, then wait
+        machines.delete(name, on_wait=_ui.waiting_for(name))  # another command at work on it: say so, then wait
         return
     except MinikubeError as e:
         if not isinstance(e, (ConfigError, NotFoundError, RegistryError)):
@@ -151,7 +149,7 @@ def remove_machine(reg: Registry, machines: Machines, name: str, *, profile: str
         driver = None
     try:
         if driver is not None:
-            machines.delete(name, driver=driver, on_wait=waiting_for(name))
+            machines.delete(name, driver=driver, on_wait=_ui.waiting_for(name))
     except MinikubeError as e3:
         _ui.warn(f"the driver could not remove the VM: {e3.message}")
     finally:

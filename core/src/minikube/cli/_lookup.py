@@ -124,3 +124,25 @@ def refuse_node_as_profile(name: str, *, new: bool = False) -> None:
 def missing_node(profile: str, name: str) -> MinikubeError:
     return MachineNotFoundError(f"retrieving node: Could not find node {name}", reason_id="GUEST_NODE_RETRIEVE",
                                 fix=f"See the nodes with: minikube node list -p {profile}")
+
+
+def chosen_profile(name: str) -> str:
+    """The profile ``minikube profile NAME`` (and ``config set profile NAME``) makes the active one,
+    or minikube's refusal: a name no profile may have, a reserved word, a node's machine, a
+    profile that does not exist.  ``default`` is minikube's alias for ``minikube``, which may be
+    chosen before it is started."""
+    from ..config import DEFAULT_PROFILE, is_reserved, profile_name_problem
+
+    problem = profile_name_problem(name)
+    if problem is not None:
+        raise UsageError(f"Profile name {name!r} is not valid: {problem}",
+                         fix="Choose another name, e.g. minikube profile my-cluster")
+    if is_reserved(name):
+        raise MinikubeError(f'Profile name "{name}" is reserved: it is a minikube command',
+                            reason_id="MK_RESERVED_PROFILE", fix="Choose another name")
+    if name.lower() == "default":
+        return DEFAULT_PROFILE
+    refuse_node_as_profile(name)
+    if not profile_path(name).is_file() and existing_or_none(name) is None:
+        raise not_found(name)
+    return name

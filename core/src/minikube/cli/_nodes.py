@@ -73,7 +73,7 @@ class Crew:
                 spec = replace(cluster, node=node, minikube_iso=self.image or cluster.minikube_iso)
                 driver = self.configure(spec)
             try:
-                with self.machines.creating(machine, cluster.driver, driver, on_wait=waiting_for(machine)) as s:
+                with self.machines.creating(machine, cluster.driver, driver, on_wait=_ui.waiting_for(machine)) as s:
                     if s is not None:
                         self._check()
                         _ui.info(f'* Creating {cluster.driver} machine "{machine}" (CPUs={cluster.cpus}, '
@@ -85,7 +85,7 @@ class Crew:
                 if own:
                     driver.close()
             _ui.info(f'* "{machine}" was created by the other minikube command; starting it')
-        with self.machines.session(machine, on_wait=waiting_for(machine)) as s:
+        with self.machines.session(machine, on_wait=_ui.waiting_for(machine)) as s:
             self._check()
             if s.missing():  # the VM vanished (virsh undefine, a kill before it was defined): make it again
                 _ui.info(f'* {cluster.driver} "{machine}" machine is missing, will recreate.')
@@ -202,11 +202,6 @@ def record_ip(profile: str, node_name: str, ip: str) -> None:
         update_profile(profile, change)
     except MinikubeError as e:
         log.info("could not record %s's IP in profile %s: %s", node_name or "the primary", profile, e)
-
-
-def waiting_for(name: str) -> Callable[[], None]:
-    """What a command says while another minikube command holds a machine's lock."""
-    return lambda: _ui.info(f'* Waiting for another minikube command working on "{name}" to finish ...')
 
 
 @contextmanager

@@ -30,37 +30,6 @@ def _active() -> str | None:
         return None
 
 
-def _exists(name: str) -> bool:
-    from ..config import profile_path
-    from ..machine import HostStore
-
-    return profile_path(name).is_file() or HostStore().exists(name)
-
-
-def chosen_profile(name: str) -> str:
-    """The profile ``minikube profile NAME`` (and ``config set profile NAME``) makes the active one,
-    or minikube's refusal: a name no profile may have, a reserved word, a node's machine, a
-    profile that does not exist.  ``default`` is minikube's alias for ``minikube``, which may be
-    chosen before it is started."""
-    from ..config import DEFAULT_PROFILE, is_reserved, profile_name_problem
-
-    problem = profile_name_problem(name)
-    if problem is not None:
-        raise UsageError(f"Profile name {name!r} is not valid: {problem}",
-                         fix="Choose another name, e.g. minikube profile my-cluster")
-    if is_reserved(name):
-        raise MinikubeError(f'Profile name "{name}" is reserved: it is a minikube command',
-                            reason_id="MK_RESERVED_PROFILE", fix="Choose another name")
-    if name.lower() == "default":
-        return DEFAULT_PROFILE
-    from ._lookup import not_found, refuse_node_as_profile
-
-    refuse_node_as_profile(name)
-    if not _exists(name):
-        raise not_found(name)
-    return name
-
-
 def run_profile(args: list[str]) -> None:
     """Bare: print the active profile.  With a name: make it the active one."""
     from ._settings import profile_name
@@ -74,6 +43,8 @@ def run_profile(args: list[str]) -> None:
     from ._settings import Settings
 
     settings = Settings()  # a broken config.toml stops us here, before anything is written
+    from ._lookup import chosen_profile
+
     name = chosen_profile(args[0])
     settings.data["profile"] = name
     save_settings(settings.data, settings.path)

@@ -237,3 +237,8 @@ def _json_progress(artifact: str, total: int | None) -> Iterator[Callable[[int],
     yield advance
     if total is None or done >= total:  # a cut-off download is not "1", even before it is caught
         _events.download_progress(artifact, 1.0)
+
+
+def waiting_for(name: str) -> Callable[[], None]:
+    """What a command says while another minikube command holds a machine's lock."""
+    return lambda: info(f'* Waiting for another minikube command working on "{name}" to finish ...')
